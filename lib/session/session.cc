@@ -118,6 +118,7 @@ absl::Status ValidateSession(const Session& session) {
           "thread ", t, ": ", thread.sample_nodes.size(), " samples but ",
           thread.sample_durations_ns.size(), " durations"));
     }
+    int64_t end_ns = std::max<int64_t>(thread.start_offset_ns, 0);
     for (size_t s = 0; s < thread.sample_nodes.size(); ++s) {
       if (thread.sample_nodes[s] >= thread.nodes.size()) {
         return absl::DataLossError(absl::StrCat(
@@ -128,6 +129,14 @@ absl::Status ValidateSession(const Session& session) {
       if (thread.sample_durations_ns[s] < 0) {
         return absl::DataLossError(absl::StrCat(
             "thread ", t, ": sample ", s, " has a negative duration"));
+      }
+      // Timelines add durations to the start offset; keep that sum (and
+      // TotalDurationNs()) free of signed overflow.
+      if (__builtin_add_overflow(end_ns, thread.sample_durations_ns[s],
+                                 &end_ns)) {
+        return absl::DataLossError(absl::StrCat(
+            "thread ", t, ": sample ", s,
+            " ends past the largest representable time"));
       }
     }
   }

@@ -145,7 +145,8 @@ struct Session {
 };
 
 // Checks every index and length: string and frame indices in range, trie
-// parents before children, one duration per sample, no negative duration.
+// parents before children, one duration per sample, no negative duration,
+// no thread whose start offset plus durations overflows int64.
 // Returns absl::DataLossError naming the first problem found. Every loader
 // calls this before handing a Session out, so later stages can index freely.
 absl::Status ValidateSession(const Session& session);
