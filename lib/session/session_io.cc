@@ -1,0 +1,473 @@
+#include "lib/session/session_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "lib/base/status.h"
+#include "lib/session/session.h"
+#include "proto/pyinstrument/session.pb.h"
+
+namespace pyi {
+namespace {
+
+namespace format = ::pyinstrument::format;
+
+// protobuf (3.21) parses and serializes at most INT_MAX bytes per message.
+constexpr size_t kMaxEncodedBytes = static_cast<size_t>(INT_MAX);
+
+// The first bytes of every session file: field 1 (magic), length-delimited,
+// 23 bytes long, then the magic itself. protobuf serializes fields in number
+// order, so field 1 always comes first.
+constexpr char kHeaderBytes[] = "\x0a\x17libpyinstrument.session";
+constexpr absl::string_view kHeader(kHeaderBytes, sizeof(kHeaderBytes) - 1);
+static_assert(kSessionMagic.size() == 0x17,
+              "kHeaderBytes encodes the magic's length");
+
+// Tag of field 2 (format_version), wire type 0 (varint).
+constexpr uint32_t kFormatVersionTag = (2 << 3) | 0;
+
+absl::Status Damaged(absl::string_view problem) {
+  return absl::DataLossError(
+      absl::StrCat("damaged libpyinstrument session: ", problem));
+}
+
+// `status` with `prefix` in front of its message, same code and payloads (so
+// that IsNotOurFormat() survives).
+absl::Status WithPrefix(absl::string_view prefix, const absl::Status& status) {
+  absl::Status result(status.code(),
+                      absl::StrCat(prefix, ": ", status.message()));
+  status.ForEachPayload(
+      [&result](absl::string_view type_url, const absl::Cord& payload) {
+        result.SetPayload(type_url, payload);
+      });
+  return result;
+}
+
+// strerror_r has a GNU and an XSI signature; these two overloads accept
+// whichever one the C library declares.
+[[maybe_unused]] const char* StrErrorResult(int rc, const char* buffer) {
+  return rc == 0 ? buffer : "unknown error";
+}
+[[maybe_unused]] const char* StrErrorResult(const char* message,
+                                            const char* /*buffer*/) {
+  return message;
+}
+
+// "<what> <path>: <OS reason>", with the code errno implies (ENOENT ->
+// NotFound, EACCES -> PermissionDenied, ENOSPC -> ResourceExhausted, ...).
+absl::Status IoError(int error_number, absl::string_view what,
+                     absl::string_view path) {
+  char buffer[256] = {};
+  const char* reason =
+      StrErrorResult(strerror_r(error_number, buffer, sizeof(buffer)), buffer);
+  return absl::ErrnoToStatus(error_number,
+                             absl::StrCat(what, " ", path, ": ", reason));
+}
+
+// Closes a file descriptor on scope exit unless released.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  ~ScopedFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+  // Closes now and reports close()'s errno (0 on success): for a written file,
+  // close can be where a deferred write error shows up.
+  int Close() {
+    int fd = fd_;
+    fd_ = -1;
+    return close(fd) == 0 ? 0 : errno;
+  }
+
+ private:
+  int fd_;
+};
+
+// ---------------------------------------------------------------------------
+// Encoding.
+
+void EncodeThread(const ThreadSamples& thread, format::Thread* out) {
+  out->set_id(thread.id);
+  out->set_name(thread.name);
+  out->set_start_offset_ns(thread.start_offset_ns);
+  out->set_dropped_samples(thread.dropped_samples);
+  out->set_unbalanced_exits(thread.unbalanced_exits);
+
+  // Node 0 (the empty stack) is implicit.
+  const size_t node_count = thread.nodes.size();
+  out->mutable_node_parent_delta()->Reserve(static_cast<int>(node_count - 1));
+  out->mutable_node_frame()->Reserve(static_cast<int>(node_count - 1));
+  for (size_t n = 1; n < node_count; ++n) {
+    // ValidateSession guarantees parent < n.
+    out->add_node_parent_delta(
+        static_cast<uint32_t>(n - thread.nodes[n].parent));
+    out->add_node_frame(thread.nodes[n].frame);
+  }
+
+  const size_t sample_count = thread.sample_nodes.size();
+  out->mutable_sample_node_delta()->Reserve(static_cast<int>(sample_count));
+  out->mutable_sample_duration_delta_ns()->Reserve(
+      static_cast<int>(sample_count));
+  uint32_t previous_node = kEmptyStackNode;
+  int64_t previous_duration = 0;
+  for (size_t s = 0; s < sample_count; ++s) {
+    // Modulo 2^32, so any pair of node ids has a delta; the reader undoes it
+    // with the same wrap-around.
+    const uint32_t node = thread.sample_nodes[s];
+    out->add_sample_node_delta(static_cast<int32_t>(node - previous_node));
+    previous_node = node;
+    // Both durations are >= 0 (validated), so the difference cannot overflow.
+    const int64_t duration = thread.sample_durations_ns[s];
+    out->add_sample_duration_delta_ns(duration - previous_duration);
+    previous_duration = duration;
+  }
+}
+
+void EncodeSession(const Session& session, format::Session* out) {
+  out->set_magic(std::string(kSessionMagic));
+  out->set_format_version(kSessionFormatVersion);
+
+  out->set_start_time_unix_ns(session.start_time_unix_ns);
+  out->set_duration_ns(session.duration_ns);
+  out->set_cpu_time_ns(session.cpu_time_ns);
+  out->set_interval_ns(session.interval_ns);
+  out->set_clock(session.clock);
+  out->set_target_description(session.target_description);
+  out->set_program(session.program);
+  out->set_library_version(session.library_version);
+  for (const std::string& root : session.library_roots) {
+    out->add_library_roots(root);
+  }
+
+  out->mutable_strings()->Reserve(static_cast<int>(session.strings.size()));
+  for (const std::string& text : session.strings) out->add_strings(text);
+
+  format::FrameTable* frames = out->mutable_frames();
+  for (const FrameInfo& frame : session.frames) {
+    frames->add_function(frame.function);
+    frames->add_file(frame.file);
+    frames->add_line(frame.line);
+    frames->add_module(frame.module);
+    frames->add_flags(frame.flags);
+  }
+
+  for (const ThreadSamples& thread : session.threads) {
+    EncodeThread(thread, out->add_threads());
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Decoding. Everything read from the message is range-checked here or by
+// ValidateSession() before anyone indexes with it.
+
+absl::Status DecodeFrames(const format::FrameTable& table,
+                          std::vector<FrameInfo>* frames) {
+  const int count = table.function_size();
+  if (table.file_size() != count || table.line_size() != count ||
+      table.module_size() != count || table.flags_size() != count) {
+    return Damaged(absl::StrCat(
+        "frame table columns differ in length (", count, " functions, ",
+        table.file_size(), " files, ", table.line_size(), " lines, ",
+        table.module_size(), " modules, ", table.flags_size(), " flags)"));
+  }
+  frames->resize(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    (*frames)[static_cast<size_t>(i)] =
+        FrameInfo{table.function(i), table.file(i), table.line(i),
+                  table.module(i), table.flags(i)};
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeThread(size_t t, const format::Thread& in,
+                          ThreadSamples* thread) {
+  thread->id = in.id();
+  thread->name = in.name();
+  thread->start_offset_ns = in.start_offset_ns();
+  thread->dropped_samples = in.dropped_samples();
+  thread->unbalanced_exits = in.unbalanced_exits();
+
+  const int stored_nodes = in.node_parent_delta_size();
+  if (in.node_frame_size() != stored_nodes) {
+    return Damaged(absl::StrCat("thread ", t, ": stack trie has ",
+                                stored_nodes, " parents but ",
+                                in.node_frame_size(), " frames"));
+  }
+  thread->nodes.assign(static_cast<size_t>(stored_nodes) + 1, StackNode{});
+  for (int k = 0; k < stored_nodes; ++k) {
+    const uint32_t n = static_cast<uint32_t>(k) + 1;
+    const uint32_t delta = in.node_parent_delta(k);
+    if (delta == 0 || delta > n) {
+      return Damaged(absl::StrCat("thread ", t, ": stack node ", n,
+                                  " has parent delta ", delta,
+                                  ", outside 1..", n));
+    }
+    thread->nodes[n] = StackNode{n - delta, in.node_frame(k)};
+  }
+
+  const int samples = in.sample_node_delta_size();
+  if (in.sample_duration_delta_ns_size() != samples) {
+    return Damaged(absl::StrCat("thread ", t, ": ", samples,
+                                " sample stacks but ",
+                                in.sample_duration_delta_ns_size(),
+                                " sample durations"));
+  }
+  thread->sample_nodes.resize(static_cast<size_t>(samples));
+  thread->sample_durations_ns.resize(static_cast<size_t>(samples));
+  const size_t node_count = thread->nodes.size();
+  uint32_t node = kEmptyStackNode;
+  int64_t duration = 0;
+  for (int s = 0; s < samples; ++s) {
+    // Wraps modulo 2^32, mirroring the writer.
+    node += static_cast<uint32_t>(in.sample_node_delta(s));
+    if (node >= node_count) {
+      return Damaged(absl::StrCat("thread ", t, ": sample ", s,
+                                  " decodes to stack node ", node,
+                                  " but the trie has ", node_count, " nodes"));
+    }
+    if (__builtin_add_overflow(duration, in.sample_duration_delta_ns(s),
+                               &duration)) {
+      return Damaged(absl::StrCat("thread ", t, ": sample ", s,
+                                  " duration delta overflows"));
+    }
+    if (duration < 0) {
+      return Damaged(absl::StrCat("thread ", t, ": sample ", s,
+                                  " decodes to a negative duration (",
+                                  duration, " ns)"));
+    }
+    thread->sample_nodes[static_cast<size_t>(s)] = node;
+    thread->sample_durations_ns[static_cast<size_t>(s)] = duration;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Session> DecodeSession(const format::Session& in) {
+  Session session;
+  session.start_time_unix_ns = in.start_time_unix_ns();
+  session.duration_ns = in.duration_ns();
+  session.cpu_time_ns = in.cpu_time_ns();
+  session.interval_ns = in.interval_ns();
+  session.clock = in.clock();
+  session.target_description = in.target_description();
+  session.program = in.program();
+  session.library_version = in.library_version();
+  session.library_roots.assign(in.library_roots().begin(),
+                               in.library_roots().end());
+  session.strings.assign(in.strings().begin(), in.strings().end());
+  PYI_RETURN_IF_ERROR(DecodeFrames(in.frames(), &session.frames));
+  session.threads.resize(static_cast<size_t>(in.threads_size()));
+  for (int t = 0; t < in.threads_size(); ++t) {
+    PYI_RETURN_IF_ERROR(DecodeThread(static_cast<size_t>(t), in.threads(t),
+                                     &session.threads[static_cast<size_t>(t)]));
+  }
+  absl::Status valid = ValidateSession(session);
+  if (!valid.ok()) return Damaged(valid.message());
+  return session;
+}
+
+// Reads the format version that follows the magic, before the full parse: a
+// newer writer may have changed the layout so that this reader's parse would
+// fail, and then "newer version" is the useful answer, not "damaged".
+absl::StatusOr<uint32_t> PeekFormatVersion(absl::string_view after_header) {
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(after_header.data()),
+      static_cast<int>(after_header.size()));
+  uint32_t version = 0;
+  if (in.ReadTag() != kFormatVersionTag || !in.ReadVarint32(&version)) {
+    return Damaged("no format version after the magic");
+  }
+  return version;
+}
+
+absl::Status CheckFormatVersion(uint32_t version) {
+  if (version == 0) return Damaged("format version 0");
+  if (version > kSessionFormatVersion) {
+    return absl::UnimplementedError(absl::StrCat(
+        "libpyinstrument session format version ", version,
+        " is newer than this library reads (version ", kSessionFormatVersion,
+        " and older); upgrade libpyinstrument to read it"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SerializeSession(const Session& session, std::string* out) {
+  absl::Status valid = ValidateSession(session);
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("refusing to encode an invalid session: ",
+                     valid.message()));
+  }
+  format::Session message;
+  EncodeSession(session, &message);
+  const size_t size = message.ByteSizeLong();
+  if (size > kMaxEncodedBytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "session encodes to ", size, " bytes, over the format's limit of ",
+        kMaxEncodedBytes, " bytes"));
+  }
+  out->clear();
+  if (!message.SerializeToString(out)) {
+    return absl::InternalError("protobuf serialization failed");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Session> ParseSession(absl::string_view bytes) {
+  if (bytes.empty()) {
+    return NotOurFormatError("empty file, not a libpyinstrument session");
+  }
+  if (!absl::StartsWith(bytes, kHeader)) {
+    return NotOurFormatError(
+        "not a libpyinstrument session (it does not start with the "
+        "session magic)");
+  }
+  if (bytes.size() > kMaxEncodedBytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "session of ", bytes.size(), " bytes is over the format's limit of ",
+        kMaxEncodedBytes, " bytes"));
+  }
+  PYI_ASSIGN_OR_RETURN(uint32_t version,
+                       PeekFormatVersion(bytes.substr(kHeader.size())));
+  PYI_RETURN_IF_ERROR(CheckFormatVersion(version));
+
+  format::Session message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Damaged("truncated or corrupt protobuf data");
+  }
+  // A repeated field 1 or 2 later in the data would override the header.
+  if (message.magic() != kSessionMagic) return Damaged("magic overwritten");
+  PYI_RETURN_IF_ERROR(CheckFormatVersion(message.format_version()));
+  return DecodeSession(message);
+}
+
+absl::Status SaveSession(const Session& session, const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("empty session path");
+  std::string bytes;
+  absl::Status encoded = SerializeSession(session, &bytes);
+  if (!encoded.ok()) return WithPrefix(absl::StrCat("save ", path), encoded);
+
+  // The temporary file must be in the destination's directory: rename() is
+  // atomic only within one file system.
+  const size_t slash = path.rfind('/');
+  const std::string directory = slash == std::string::npos ? "."
+                                : slash == 0               ? "/"
+                                                 : path.substr(0, slash);
+  const std::string base =
+      slash == std::string::npos ? path : path.substr(slash + 1);
+
+  // O_EXCL with a name unique to this process and call, so two concurrent
+  // saves never share a temporary file. Mode 0666 lets the umask decide the
+  // final permissions, as for any file the program creates.
+  static std::atomic<uint64_t> counter{0};
+  std::string temp_path;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    temp_path = absl::StrCat(directory, "/.", base, ".tmp-", getpid(), "-",
+                             counter.fetch_add(1, std::memory_order_relaxed));
+    fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+              0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    return IoError(errno, "cannot create a temporary file to save", path);
+  }
+  ScopedFd file(fd);
+
+  // Removes the temporary file and reports `error_number`.
+  auto fail = [&](int error_number, absl::string_view what) {
+    if (file.get() >= 0) file.Close();
+    unlink(temp_path.c_str());
+    return IoError(error_number, what, path);
+  };
+
+  absl::string_view remaining = bytes;
+  while (!remaining.empty()) {
+    const ssize_t written = write(file.get(), remaining.data(),
+                                  remaining.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return fail(errno, "cannot write");
+    }
+    remaining.remove_prefix(static_cast<size_t>(written));
+  }
+  // Without the fsync, a crash soon after the rename can leave an empty file
+  // where the previous one was (delayed allocation on ext4 and others).
+  if (fsync(file.get()) != 0) return fail(errno, "cannot sync");
+  if (const int error_number = file.Close(); error_number != 0) {
+    return fail(error_number, "cannot close");
+  }
+  if (rename(temp_path.c_str(), path.c_str()) != 0) {
+    return fail(errno, "cannot rename the temporary file to");
+  }
+
+  // Make the rename itself durable. Best effort: the new file is already in
+  // place and visible, so reporting an error here would tell the caller the
+  // save failed when it did not.
+  const int directory_fd =
+      open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory_fd >= 0) {
+    fsync(directory_fd);
+    close(directory_fd);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Session> LoadSession(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError(errno, "cannot open", path);
+  ScopedFd file(fd);
+
+  // st_size is only a hint (it is 0 for pipes and /proc files, and the file
+  // may change while we read); the loop reads to the end either way.
+  std::string bytes;
+  struct stat info;
+  if (fstat(file.get(), &info) == 0 && S_ISREG(info.st_mode) &&
+      info.st_size > 0 &&
+      static_cast<uint64_t>(info.st_size) <= kMaxEncodedBytes) {
+    bytes.reserve(static_cast<size_t>(info.st_size) + 1);
+  }
+  char buffer[64 * 1024];
+  while (true) {
+    const ssize_t got = read(file.get(), buffer, sizeof(buffer));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return IoError(errno, "cannot read", path);
+    }
+    if (got == 0) break;
+    if (bytes.size() + static_cast<size_t>(got) > kMaxEncodedBytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": file is over the session format's limit of ",
+                       kMaxEncodedBytes, " bytes"));
+    }
+    bytes.append(buffer, static_cast<size_t>(got));
+  }
+
+  absl::StatusOr<Session> session = ParseSession(bytes);
+  if (!session.ok()) return WithPrefix(path, session.status());
+  return session;
+}
+
+}  // namespace pyi

@@ -1,0 +1,82 @@
+// Reading and writing Sessions as `.pb` files (proto/pyinstrument/session.proto).
+//
+// The writer refuses sessions that ValidateSession() rejects, so every file it
+// writes can be read back. The reader trusts nothing in its input: it checks
+// every index, length and delta before handing out a Session, and it tells
+// callers apart the three ways a file can be unreadable:
+//
+//   * not ours at all (empty, a text file, another format):
+//       absl::InvalidArgumentError marked IsNotOurFormat() (lib/base/status.h);
+//   * ours but damaged (truncated, corrupted, an index out of range):
+//       absl::DataLossError naming the first problem;
+//   * ours but written by a newer library in a newer format version:
+//       absl::UnimplementedError naming both versions.
+//
+// Files are saved atomically: a reader (or a crash) sees either the previous
+// file or the complete new one, never a half-written one.
+//
+// Example:
+//
+//   absl::Status status = pyi::SaveSession(session, "/tmp/run.pb");
+//   if (!status.ok()) return status;  // "cannot create ... /tmp: ..."
+//
+//   absl::StatusOr<pyi::Session> loaded = pyi::LoadSession("/tmp/run.pb");
+//   if (pyi::IsNotOurFormat(loaded.status())) { /* try another importer */ }
+//   if (!loaded.ok()) return loaded.status();
+//   for (const pyi::ThreadSamples& thread : loaded->threads) { ... }
+//
+// Thread safety: all functions are thread-safe (they share no state); saving
+// to the same path from two threads at once leaves one of the two files.
+
+#ifndef PYI_LIB_SESSION_SESSION_IO_H_
+#define PYI_LIB_SESSION_SESSION_IO_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "lib/session/session.h"
+
+namespace pyi {
+
+// Value of the `magic` field every session file starts with.
+inline constexpr absl::string_view kSessionMagic = "libpyinstrument.session";
+
+// The newest format version this library reads, and the one it writes.
+inline constexpr uint32_t kSessionFormatVersion = 1;
+
+// Encodes `session` into `*out` (replacing its contents).
+//
+// Returns absl::InvalidArgumentError if ValidateSession() rejects the session
+// (so no unreadable file is ever written), absl::ResourceExhaustedError if the
+// encoding would exceed protobuf's 2 GiB message limit. `*out` is unspecified
+// on error.
+absl::Status SerializeSession(const Session& session, std::string* out);
+
+// Decodes and validates a session from the bytes of a `.pb` file.
+//
+// Errors: see the top of this file. Memory use is bounded by a small multiple
+// of bytes.size(), whatever lengths or counts the input claims.
+absl::StatusOr<Session> ParseSession(absl::string_view bytes);
+
+// Writes `session` to `path` atomically: the bytes go to a temporary file in
+// the same directory, which is fsync'ed and then renamed over `path`. On error
+// the temporary file is removed and any previous file at `path` is untouched.
+//
+// Errors name `path` (and the OS reason): absl::NotFoundError (no such
+// directory), absl::PermissionDeniedError, absl::FailedPreconditionError
+// (`path` is a directory), absl::ResourceExhaustedError (disk full, file too
+// large), other errno-derived codes; plus SerializeSession()'s errors.
+absl::Status SaveSession(const Session& session, const std::string& path);
+
+// Reads `path` and parses it with ParseSession(). Errors name `path`: IO
+// errors carry the OS reason with an errno-derived code (absl::NotFoundError,
+// absl::PermissionDeniedError, ...); format errors keep ParseSession()'s code
+// and IsNotOurFormat() mark.
+absl::StatusOr<Session> LoadSession(const std::string& path);
+
+}  // namespace pyi
+
+#endif  // PYI_LIB_SESSION_SESSION_IO_H_
