@@ -1,0 +1,622 @@
+#include "lib/collect/collector.h"
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <shared_mutex>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "lib/collect/frame_registry.h"
+#include "lib/collect/hot_path.h"
+
+namespace pyi {
+namespace internal {
+
+std::atomic<uint64_t> g_tick{1};
+std::atomic<int> g_running_sessions{0};
+__thread ThreadHot* tls_thread __attribute__((tls_model("initial-exec"))) =
+    nullptr;
+
+namespace {
+
+// Set once the calling thread's state was torn down at thread exit; events
+// after that (from other thread-local destructors) are ignored rather than
+// resurrecting the state.
+__thread bool tls_thread_exited __attribute__((tls_model("initial-exec"))) =
+    false;
+
+// Deep enough for any real program; protects the host from a runaway push
+// loop that never pops (pushes past it are counted, not stored).
+constexpr uint32_t kMaxStackDepth = 1u << 20;
+constexpr uint32_t kInitialStackCapacity = 256;
+
+// Approximate bytes behind each stored sample and trie node, for the cap:
+// the arrays themselves plus the hash table entry a node costs.
+constexpr uint64_t kBytesPerSample = sizeof(uint32_t) + sizeof(int64_t);
+constexpr uint64_t kBytesPerNode = sizeof(StackNode) + 16;
+
+}  // namespace
+
+// One thread's recording for one session. Written only by its thread, under
+// the collector's lock in shared mode; read by Stop() after the recorder left
+// the running table (under the lock in exclusive mode), so never concurrently.
+struct ThreadBuffer {
+  uint64_t thread_id = 0;
+  std::string name;
+  bool has_base = false;  // false: the next event sets the time base
+  bool touched = false;   // the thread called in while the session ran
+  int64_t base_ns = 0;    // the session clock when timing started
+  int64_t last_time_ns = 0;
+
+  std::vector<StackNode> nodes = {StackNode{}};  // frames are registry ids
+  absl::flat_hash_map<uint64_t, uint32_t> children;  // (parent, frame) -> node
+  // The path last interned, so that the next sample only hashes the frames
+  // below the common prefix.
+  std::vector<uint32_t> cached_frames;
+  std::vector<uint32_t> cached_nodes;
+
+  std::vector<uint32_t> sample_nodes;
+  std::vector<int64_t> sample_durations_ns;
+  uint64_t dropped_samples = 0;
+  uint64_t unbalanced_exits = 0;
+
+  // Returns the trie node for `frames`; counts nodes it created in *created.
+  uint32_t Intern(const uint32_t* frames, size_t depth, uint64_t* created) {
+    size_t common = 0;
+    const size_t cached = cached_frames.size();
+    while (common < depth && common < cached &&
+           cached_frames[common] == frames[common]) {
+      ++common;
+    }
+    uint32_t node = common == 0 ? kEmptyStackNode : cached_nodes[common - 1];
+    cached_frames.resize(depth);
+    cached_nodes.resize(depth);
+    for (size_t i = common; i < depth; ++i) {
+      const uint64_t key = (uint64_t{node} << 32) | frames[i];
+      auto [it, inserted] =
+          children.try_emplace(key, static_cast<uint32_t>(nodes.size()));
+      if (inserted) {
+        nodes.push_back(StackNode{node, frames[i]});
+        ++*created;
+      }
+      node = it->second;
+      cached_frames[i] = frames[i];
+      cached_nodes[i] = node;
+    }
+    return node;
+  }
+};
+
+namespace {
+
+struct ThreadState : ThreadHot {
+  std::vector<uint32_t> storage;  // backs ThreadHot::stack
+  uint64_t overflow_depth = 0;    // pushes past kMaxStackDepth not stored
+  uint64_t thread_id = 0;
+  // Guarded by Collector::mu (exclusive to write, shared to read).
+  std::string name;
+  ThreadBuffer* buffers[kMaxRecorders] = {};
+};
+
+// Process-wide collector state. Lock order: mu, then a recorder's
+// buffers_mu_; timer_lifecycle_mu is never held with mu.
+struct Collector {
+  // Shared by threads recording samples; exclusive for starting and stopping
+  // sessions, adding and removing threads, renaming.
+  std::shared_mutex mu;
+  Recorder* running[kMaxRecorders] = {};
+  int every_event_sessions = 0;
+  std::vector<ThreadState*> threads;
+
+  // The timing thread. It runs while at least one kTimingThread session does,
+  // ticking at the smallest interval among them.
+  std::mutex timer_lifecycle_mu;  // serialises starting and joining it
+  std::mutex timer_mu;
+  std::condition_variable timer_wakeup;
+  std::thread timer;
+  bool timer_should_exit = false;  // guarded by timer_mu
+  int64_t timer_period_ns = 0;     // guarded by timer_mu; 0: not running
+};
+
+Collector& GetCollector() {
+  // Never destroyed: threads may still call in during static destruction.
+  static Collector* collector = new Collector();
+  return *collector;
+}
+
+uint64_t CurrentThreadId() { return static_cast<uint64_t>(syscall(SYS_gettid)); }
+
+std::string CurrentThreadOsName(uint64_t thread_id) {
+  char name[64] = {};
+  if (pthread_getname_np(pthread_self(), name, sizeof(name)) == 0 &&
+      name[0] != '\0') {
+    if (thread_id == static_cast<uint64_t>(getpid())) return "main";
+    return name;
+  }
+  return absl::StrCat("thread ", thread_id);
+}
+
+void TimerLoop() {
+  Collector& collector = GetCollector();
+  std::unique_lock<std::mutex> lock(collector.timer_mu);
+  auto next = std::chrono::steady_clock::now();
+  while (!collector.timer_should_exit) {
+    next += std::chrono::nanoseconds(collector.timer_period_ns);
+    const auto now = std::chrono::steady_clock::now();
+    // After a stall (a suspended process) restart the schedule instead of
+    // firing a burst of catch-up ticks.
+    if (next < now) next = now;
+    collector.timer_wakeup.wait_until(
+        lock, next, [&] { return collector.timer_should_exit; });
+    if (collector.timer_should_exit) break;
+    uint64_t tick = g_tick.load(std::memory_order_relaxed) + 1;
+    if (tick == kTickNever) tick = 1;
+    g_tick.store(tick, std::memory_order_relaxed);
+  }
+}
+
+// Brings the timing thread in line with the running sessions: started,
+// re-timed or stopped. Called without Collector::mu held.
+absl::Status UpdateTimer() {
+  Collector& collector = GetCollector();
+  std::lock_guard<std::mutex> lifecycle(collector.timer_lifecycle_mu);
+  int64_t period = 0;
+  {
+    std::shared_lock<std::shared_mutex> lock(collector.mu);
+    for (Recorder* recorder : collector.running) {
+      if (recorder != nullptr &&
+          recorder->options().gating == Gating::kTimingThread) {
+        const int64_t interval = recorder->options().interval_ns;
+        period = period == 0 ? interval : std::min(period, interval);
+      }
+    }
+  }
+  if (period == 0) {
+    if (collector.timer.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(collector.timer_mu);
+        collector.timer_should_exit = true;
+        collector.timer_period_ns = 0;
+      }
+      collector.timer_wakeup.notify_all();
+      collector.timer.join();
+    }
+    return absl::OkStatus();
+  }
+  {
+    std::lock_guard<std::mutex> lock(collector.timer_mu);
+    collector.timer_period_ns = period;
+    collector.timer_should_exit = false;
+  }
+  if (!collector.timer.joinable()) {
+    try {
+      collector.timer = std::thread(TimerLoop);
+    } catch (const std::system_error& error) {
+      std::lock_guard<std::mutex> lock(collector.timer_mu);
+      collector.timer_period_ns = 0;
+      return absl::InternalError(
+          absl::StrCat("cannot start the timing thread: ", error.what()));
+    }
+  }
+  collector.timer_wakeup.notify_all();
+  return absl::OkStatus();
+}
+
+void OnThreadExit();
+
+struct ThreadExitHook {
+  ~ThreadExitHook() { OnThreadExit(); }
+};
+
+// Creates the calling thread's state on its first event. Returns null when
+// the thread is exiting or memory ran out; the event is then ignored.
+ThreadState* CurrentThreadState() {
+  if (tls_thread != nullptr) return static_cast<ThreadState*>(tls_thread);
+  if (tls_thread_exited) return nullptr;
+  Collector& collector = GetCollector();
+  ThreadState* state = nullptr;
+  try {
+    auto owned = std::make_unique<ThreadState>();
+    owned->storage.resize(kInitialStackCapacity);
+    owned->stack = owned->storage.data();
+    owned->capacity = kInitialStackCapacity;
+    owned->thread_id = CurrentThreadId();
+    owned->name = CurrentThreadOsName(owned->thread_id);
+    std::unique_lock<std::shared_mutex> lock(collector.mu);
+    collector.threads.push_back(owned.get());
+    state = owned.release();
+    state->seen_tick = collector.every_event_sessions > 0
+                           ? kTickNever
+                           : g_tick.load(std::memory_order_relaxed);
+    // A thread that appears while sessions run is timed from now on.
+    for (int slot = 0; slot < kMaxRecorders; ++slot) {
+      Recorder* recorder = collector.running[slot];
+      if (recorder == nullptr) continue;
+      state->buffers[slot] = recorder->NewBuffer(
+          state->thread_id, state->name, true, recorder->options().clock.Now());
+      state->buffers[slot]->touched = true;
+    }
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+  tls_thread = state;
+  // Registers the destructor that unhooks this thread when it exits.
+  static thread_local ThreadExitHook exit_hook;
+  (void)exit_hook;
+  return state;
+}
+
+void OnThreadExit() {
+  ThreadState* state = static_cast<ThreadState*>(tls_thread);
+  tls_thread_exited = true;
+  if (state == nullptr) return;
+  Collector& collector = GetCollector();
+  {
+    std::unique_lock<std::shared_mutex> lock(collector.mu);
+    auto& threads = collector.threads;
+    threads.erase(std::remove(threads.begin(), threads.end(), state),
+                  threads.end());
+  }
+  tls_thread = nullptr;
+  delete state;
+}
+
+// The time of `recorder`'s clock on this thread, reading the wall clock at
+// most once per sample across recorders.
+int64_t ReadClock(const Recorder& recorder, int64_t* wall_now) {
+  const Clock& clock = recorder.options().clock;
+  if (clock.kind() != Clock::Kind::kWall) return clock.Now();
+  if (*wall_now < 0) *wall_now = clock.Now();
+  return *wall_now;
+}
+
+// Records `frames` on every running session for which a sample is due.
+// Caller holds Collector::mu in shared mode.
+void RecordDueSamples(const Collector& collector, ThreadState* state,
+                      const uint32_t* frames, size_t depth) {
+  int64_t wall_now = -1;
+  for (int slot = 0; slot < kMaxRecorders; ++slot) {
+    Recorder* recorder = collector.running[slot];
+    if (recorder == nullptr) continue;
+    ThreadBuffer* buffer = state->buffers[slot];
+    buffer->touched = true;
+    const int64_t now = ReadClock(*recorder, &wall_now);
+    if (!buffer->has_base) {
+      buffer->has_base = true;
+      buffer->base_ns = now;
+      buffer->last_time_ns = now;
+      continue;
+    }
+    const int64_t elapsed = now - buffer->last_time_ns;
+    if (elapsed < 0) {
+      // A host clock went backwards: restart timing rather than record a
+      // negative duration.
+      buffer->last_time_ns = now;
+      continue;
+    }
+    if (elapsed < recorder->min_elapsed_ns()) continue;
+    recorder->Record(buffer, frames, depth, elapsed);
+    buffer->last_time_ns = now;
+  }
+}
+
+void CountUnbalancedExit(ThreadState* state, uint64_t count) {
+  Collector& collector = GetCollector();
+  std::shared_lock<std::shared_mutex> lock(collector.mu);
+  for (int slot = 0; slot < kMaxRecorders; ++slot) {
+    if (collector.running[slot] != nullptr) {
+      state->buffers[slot]->touched = true;
+      state->buffers[slot]->unbalanced_exits += count;
+    }
+  }
+}
+
+}  // namespace
+
+void SampleCurrentStack(ThreadHot* hot) {
+  ThreadState* state = static_cast<ThreadState*>(hot);
+  Collector& collector = GetCollector();
+  std::shared_lock<std::shared_mutex> lock(collector.mu);
+  state->seen_tick = collector.every_event_sessions > 0
+                         ? kTickNever
+                         : g_tick.load(std::memory_order_relaxed);
+  RecordDueSamples(collector, state, state->stack, state->depth);
+}
+
+void EnterOnNewThread(uint32_t frame) {
+  if (CurrentThreadState() == nullptr) return;
+  FrameEnter(frame);
+}
+
+void ExitOnNewThread(uint32_t frame) {
+  if (CurrentThreadState() == nullptr) return;
+  FrameExit(frame);
+}
+
+void GrowAndPush(ThreadHot* hot, uint32_t frame) {
+  ThreadState* state = static_cast<ThreadState*>(hot);
+  if (state->capacity >= kMaxStackDepth) {
+    ++state->overflow_depth;
+    return;
+  }
+  try {
+    state->storage.resize(std::min<size_t>(size_t{state->capacity} * 2,
+                                           kMaxStackDepth));
+  } catch (const std::bad_alloc&) {
+    ++state->overflow_depth;
+    return;
+  }
+  state->stack = state->storage.data();
+  state->capacity = static_cast<uint32_t>(state->storage.size());
+  state->stack[state->depth++] = frame;
+}
+
+void ExitUnbalanced(ThreadHot* hot, uint32_t frame) {
+  ThreadState* state = static_cast<ThreadState*>(hot);
+  if (state->overflow_depth > 0) {
+    // The matching enter was past the depth limit and never stored.
+    --state->overflow_depth;
+    return;
+  }
+  // The host missed the exits of the frames above `frame`: pop them too.
+  for (uint32_t i = state->depth; i-- > 0;) {
+    if (state->stack[i] == frame) {
+      CountUnbalancedExit(state, state->depth - 1 - i);
+      state->depth = i;
+      return;
+    }
+  }
+  // An exit of a frame that is not on the stack at all.
+  CountUnbalancedExit(state, 1);
+}
+
+}  // namespace internal
+
+using internal::Collector;
+using internal::GetCollector;
+using internal::ThreadBuffer;
+using internal::ThreadState;
+using internal::kBytesPerNode;
+using internal::kBytesPerSample;
+
+std::vector<std::string> DefaultLibraryRoots() {
+  return {"/usr/", "/lib/", "/lib64/", "/opt/"};
+}
+
+Recorder::Recorder(RecorderOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Start(
+    RecorderOptions options) {
+  if (options.interval_ns <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "interval must be positive, got ", options.interval_ns, " ns"));
+  }
+  if (options.interval_ns < 10'000 &&
+      options.gating == Gating::kTimingThread) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a timing-thread interval must be at least 10 us, got ",
+        options.interval_ns, " ns"));
+  }
+  if (options.library_roots.empty()) {
+    options.library_roots = DefaultLibraryRoots();
+  }
+  std::unique_ptr<Recorder> recorder(new Recorder(std::move(options)));
+  const RecorderOptions& opts = recorder->options_;
+  // A timing-thread tick says that about one interval passed; half an
+  // interval of slack absorbs the timer's jitter without doubling the rate.
+  recorder->min_elapsed_ns_ = opts.gating == Gating::kTimingThread
+                                  ? opts.interval_ns / 2
+                                  : opts.interval_ns;
+  recorder->start_time_unix_ns_ = RealtimeNowNs();
+  recorder->start_process_cpu_ns_ = ProcessCpuNowNs();
+  const bool thread_cpu = opts.clock.kind() == Clock::Kind::kThreadCpu;
+  recorder->start_session_clock_ns_ =
+      thread_cpu ? MonotonicNowNs() : opts.clock.Now();
+
+  Collector& collector = GetCollector();
+  {
+    std::unique_lock<std::shared_mutex> lock(collector.mu);
+    int slot = 0;
+    while (slot < kMaxRecorders && collector.running[slot] != nullptr) ++slot;
+    if (slot == kMaxRecorders) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "at most ", kMaxRecorders, " sessions can run at once"));
+    }
+    // Threads already running are timed from the session's start; a
+    // per-thread CPU clock can only be read by its own thread, so those
+    // threads start timing at their next event instead.
+    for (ThreadState* state : collector.threads) {
+      state->buffers[slot] = recorder->NewBuffer(
+          state->thread_id, state->name, !thread_cpu,
+          recorder->start_session_clock_ns_);
+    }
+    recorder->slot_ = slot;
+    collector.running[slot] = recorder.get();
+    internal::g_running_sessions.fetch_add(1, std::memory_order_relaxed);
+    if (opts.gating == Gating::kEveryEvent) {
+      ++collector.every_event_sessions;
+      // Send every thread to the cold path at its next event, where it
+      // learns to stay there.
+      internal::g_tick.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (opts.gating == Gating::kTimingThread) {
+    absl::Status timer = internal::UpdateTimer();
+    if (!timer.ok()) {
+      recorder->Stop().IgnoreError();
+      return timer;
+    }
+  }
+  return recorder;
+}
+
+Recorder::~Recorder() {
+  if (running()) Stop().IgnoreError();
+}
+
+ThreadBuffer* Recorder::NewBuffer(uint64_t thread_id, absl::string_view name,
+                                  bool has_base, int64_t base_ns) {
+  auto buffer = std::make_unique<ThreadBuffer>();
+  buffer->thread_id = thread_id;
+  buffer->name = std::string(name);
+  buffer->has_base = has_base;
+  buffer->base_ns = base_ns;
+  buffer->last_time_ns = base_ns;
+  std::lock_guard<std::mutex> lock(buffers_mu_);
+  buffers_.push_back(std::move(buffer));
+  return buffers_.back().get();
+}
+
+void Recorder::Record(ThreadBuffer* buffer, const uint32_t* frames,
+                      size_t depth, int64_t duration_ns) {
+  const uint64_t cap = options_.memory_cap_bytes;
+  const uint64_t worst_case = kBytesPerSample + depth * kBytesPerNode;
+  if (cap != 0 &&
+      bytes_used_.load(std::memory_order_relaxed) + worst_case > cap) {
+    ++buffer->dropped_samples;
+    return;
+  }
+  try {
+    uint64_t created = 0;
+    const uint32_t node = buffer->Intern(frames, depth, &created);
+    buffer->sample_nodes.push_back(node);
+    buffer->sample_durations_ns.push_back(duration_ns);
+    bytes_used_.fetch_add(kBytesPerSample + created * kBytesPerNode,
+                          std::memory_order_relaxed);
+  } catch (const std::bad_alloc&) {
+    // Keep the arrays paired: a node pushed without its duration is undone.
+    buffer->sample_nodes.resize(buffer->sample_durations_ns.size());
+    buffer->cached_frames.clear();
+    buffer->cached_nodes.clear();
+    ++buffer->dropped_samples;
+  }
+}
+
+absl::StatusOr<Session> Recorder::Stop() {
+  if (!running()) {
+    return absl::FailedPreconditionError("the session is not running");
+  }
+  Collector& collector = GetCollector();
+  const bool thread_cpu = options_.clock.kind() == Clock::Kind::kThreadCpu;
+
+  // The stopping thread's time since its last sample belongs in the session.
+  if (ThreadState* self = static_cast<ThreadState*>(internal::tls_thread)) {
+    std::shared_lock<std::shared_mutex> lock(collector.mu);
+    ThreadBuffer* buffer = self->buffers[slot_];
+    if (buffer != nullptr && buffer->has_base) {
+      const int64_t elapsed = options_.clock.Now() - buffer->last_time_ns;
+      if (elapsed > 0) {
+        Record(buffer, self->stack, self->depth, elapsed);
+        buffer->last_time_ns += elapsed;
+      }
+    }
+  }
+
+  const int64_t stop_session_clock_ns =
+      thread_cpu ? MonotonicNowNs() : options_.clock.Now();
+  const int64_t stop_process_cpu_ns = ProcessCpuNowNs();
+  {
+    std::unique_lock<std::shared_mutex> lock(collector.mu);
+    collector.running[slot_] = nullptr;
+    for (ThreadState* state : collector.threads) state->buffers[slot_] = nullptr;
+    if (options_.gating == Gating::kEveryEvent) {
+      --collector.every_event_sessions;
+      internal::g_tick.fetch_add(1, std::memory_order_relaxed);
+    }
+    internal::g_running_sessions.fetch_sub(1, std::memory_order_relaxed);
+    slot_ = -1;
+  }
+  if (options_.gating == Gating::kTimingThread) {
+    internal::UpdateTimer().IgnoreError();  // stopping the timer cannot fail
+  }
+
+  Session session;
+  session.start_time_unix_ns = start_time_unix_ns_;
+  session.duration_ns =
+      std::max<int64_t>(0, stop_session_clock_ns - start_session_clock_ns_);
+  session.cpu_time_ns = stop_process_cpu_ns - start_process_cpu_ns_;
+  session.interval_ns = options_.interval_ns;
+  session.clock = static_cast<uint32_t>(options_.clock.kind());
+  session.target_description = options_.target_description;
+  session.library_roots = options_.library_roots;
+
+  SessionBuilder builder(&session);
+  absl::flat_hash_map<uint32_t, uint32_t> session_frame_of;  // registry id ->
+  FrameRegistry& registry = FrameRegistry::Global();
+  auto session_frame = [&](uint32_t registry_id) {
+    auto [it, inserted] = session_frame_of.try_emplace(registry_id, 0);
+    if (inserted) {
+      RegisteredFrame frame;
+      if (registry.Lookup(registry_id, &frame)) {
+        it->second = builder.InternFrame(frame.function, frame.file,
+                                         frame.line, frame.module, frame.flags);
+      } else {
+        it->second = builder.InternFrame(
+            absl::StrCat("<unknown frame ", registry_id, ">"), "", 0, "", 0);
+      }
+    }
+    return it->second;
+  };
+
+  std::lock_guard<std::mutex> lock(buffers_mu_);
+  for (const std::unique_ptr<ThreadBuffer>& buffer : buffers_) {
+    if (!buffer->touched) continue;
+    ThreadSamples& thread = builder.AddThread(buffer->thread_id, buffer->name);
+    thread.start_offset_ns =
+        thread_cpu ? 0 : buffer->base_ns - start_session_clock_ns_;
+    thread.nodes.resize(buffer->nodes.size());
+    for (size_t n = 1; n < buffer->nodes.size(); ++n) {
+      thread.nodes[n] = StackNode{buffer->nodes[n].parent,
+                                  session_frame(buffer->nodes[n].frame)};
+    }
+    thread.sample_nodes = std::move(buffer->sample_nodes);
+    thread.sample_durations_ns = std::move(buffer->sample_durations_ns);
+    thread.dropped_samples = buffer->dropped_samples;
+    thread.unbalanced_exits = buffer->unbalanced_exits;
+  }
+  buffers_.clear();
+  return session;
+}
+
+void RecordHostStack(absl::Span<const uint32_t> frames) {
+  ThreadState* state = internal::CurrentThreadState();
+  if (state == nullptr) return;
+  Collector& collector = GetCollector();
+  std::shared_lock<std::shared_mutex> lock(collector.mu);
+  state->seen_tick = collector.every_event_sessions > 0
+                         ? internal::kTickNever
+                         : internal::g_tick.load(std::memory_order_relaxed);
+  internal::RecordDueSamples(collector, state, frames.data(), frames.size());
+}
+
+void SetCurrentThreadName(absl::string_view name) {
+  ThreadState* state = internal::CurrentThreadState();
+  if (state == nullptr) return;
+  Collector& collector = GetCollector();
+  std::unique_lock<std::shared_mutex> lock(collector.mu);
+  state->name = std::string(name);
+  for (int slot = 0; slot < kMaxRecorders; ++slot) {
+    if (collector.running[slot] != nullptr) {
+      state->buffers[slot]->name = state->name;
+    }
+  }
+}
+
+std::vector<uint32_t> CurrentThreadStack() {
+  const internal::ThreadHot* hot = internal::tls_thread;
+  if (hot == nullptr) return {};
+  return std::vector<uint32_t>(hot->stack, hot->stack + hot->depth);
+}
+
+}  // namespace pyi

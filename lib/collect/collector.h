@@ -1,0 +1,123 @@
+// Recording sessions: start, stop, and what threads feed them.
+//
+// A Recorder is one running session. Any number up to kMaxRecorders may run
+// at once; each receives every sample of every thread that calls in. Start
+// and Stop work from any thread. Stop hands back the Session (lib/session),
+// after which everything works the same as on a loaded file.
+//
+//   pyi::RecorderOptions options;
+//   options.interval_ns = 1'000'000;
+//   absl::StatusOr<std::unique_ptr<pyi::Recorder>> recorder =
+//       pyi::Recorder::Start(options);
+//   ... threads call pyi::internal::FrameEnter / FrameExit ...
+//   absl::StatusOr<pyi::Session> session = (*recorder)->Stop();
+//
+// Threads, shadow stacks and the timing thread are process-wide; see
+// hot_path.h for what each event costs.
+
+#ifndef PYI_LIB_COLLECT_COLLECTOR_H_
+#define PYI_LIB_COLLECT_COLLECTOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "lib/collect/clock.h"
+#include "lib/session/session.h"
+
+namespace pyi {
+
+inline constexpr int kMaxRecorders = 16;
+
+// How the hot path learns that a sample is due.
+enum class Gating : uint32_t {
+  // A timing thread advances a global tick every interval; events compare
+  // ticks only (pyinstrument's use_timing_thread).
+  kTimingThread = 0,
+  // Every event reads the clock (pyinstrument's default). Slower; exact with
+  // an injected clock, which is what tests use it for.
+  kEveryEvent = 1,
+};
+
+struct RecorderOptions {
+  int64_t interval_ns = 1'000'000;
+  Clock clock = Clock::Wall();
+  Gating gating = Gating::kTimingThread;
+  std::string target_description;
+  // Approximate bytes of samples and stacks this session may hold; 0 is no
+  // cap. Samples past it are dropped and counted.
+  uint64_t memory_cap_bytes = uint64_t{512} << 20;
+  std::vector<std::string> library_roots;  // empty: DefaultLibraryRoots()
+};
+
+// The system prefixes a native host's libraries live under.
+std::vector<std::string> DefaultLibraryRoots();
+
+namespace internal {
+struct ThreadBuffer;
+}  // namespace internal
+
+class Recorder {
+ public:
+  // Validates `options` and starts recording. Errors: InvalidArgument (a bad
+  // option), ResourceExhausted (kMaxRecorders running), Internal (the timing
+  // thread could not start).
+  static absl::StatusOr<std::unique_ptr<Recorder>> Start(
+      RecorderOptions options);
+
+  // Stops a running recorder if Stop() was not called; discards the data.
+  ~Recorder();
+
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Stops recording and returns what was recorded. FailedPrecondition if
+  // already stopped.
+  absl::StatusOr<Session> Stop();
+
+  bool running() const { return slot_ >= 0; }
+  const RecorderOptions& options() const { return options_; }
+
+  // Used by the collector internals (collector.cc) only.
+  internal::ThreadBuffer* NewBuffer(uint64_t thread_id, absl::string_view name,
+                                    bool has_base, int64_t base_ns);
+  void Record(internal::ThreadBuffer* buffer, const uint32_t* frames,
+              size_t depth, int64_t duration_ns);
+  int64_t min_elapsed_ns() const { return min_elapsed_ns_; }
+
+ private:
+  explicit Recorder(RecorderOptions options);
+
+  RecorderOptions options_;
+  int slot_ = -1;  // index in the running table; -1 once stopped
+  int64_t min_elapsed_ns_ = 0;
+  int64_t start_time_unix_ns_ = 0;
+  int64_t start_session_clock_ns_ = 0;
+  int64_t start_process_cpu_ns_ = 0;
+  std::atomic<uint64_t> bytes_used_{0};
+
+  std::mutex buffers_mu_;
+  std::vector<std::unique_ptr<internal::ThreadBuffer>> buffers_
+      ABSL_GUARDED_BY(buffers_mu_);
+};
+
+// Records one sample of the calling thread with a stack the host walked
+// (root first). Recorded by every running session for which a sample is due.
+void RecordHostStack(absl::Span<const uint32_t> frames);
+
+// Names the calling thread in every session from now on.
+void SetCurrentThreadName(absl::string_view name);
+
+// The calling thread's shadow stack (outermost first); for tests.
+std::vector<uint32_t> CurrentThreadStack();
+
+}  // namespace pyi
+
+#endif  // PYI_LIB_COLLECT_COLLECTOR_H_
