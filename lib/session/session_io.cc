@@ -10,9 +10,10 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <numeric>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -125,6 +126,17 @@ void EncodeThread(const ThreadSamples& thread, format::Thread* out) {
     out->add_node_frame(thread.nodes[n].frame);
   }
 
+  // Durations share a unit when the clock or the collector quantized them;
+  // dividing it out shrinks every delta. Lossless: the unit divides them all.
+  uint64_t unit = 0;
+  for (int64_t duration : thread.sample_durations_ns) {
+    unit = std::gcd(unit, static_cast<uint64_t>(duration));
+    if (unit == 1) break;
+  }
+  if (unit == 0) unit = 1;  // no samples, or all durations 0
+  if (unit != 1) out->set_duration_unit_ns(unit);
+  const int64_t unit_ns = static_cast<int64_t>(unit);
+
   const size_t sample_count = thread.sample_nodes.size();
   out->mutable_sample_node_delta()->Reserve(static_cast<int>(sample_count));
   out->mutable_sample_duration_delta_ns()->Reserve(
@@ -138,7 +150,7 @@ void EncodeThread(const ThreadSamples& thread, format::Thread* out) {
     out->add_sample_node_delta(static_cast<int32_t>(node - previous_node));
     previous_node = node;
     // Both durations are >= 0 (validated), so the difference cannot overflow.
-    const int64_t duration = thread.sample_durations_ns[s];
+    const int64_t duration = thread.sample_durations_ns[s] / unit_ns;
     out->add_sample_duration_delta_ns(duration - previous_duration);
     previous_duration = duration;
   }
@@ -235,6 +247,14 @@ absl::Status DecodeThread(size_t t, const format::Thread& in,
   }
   thread->sample_nodes.resize(static_cast<size_t>(samples));
   thread->sample_durations_ns.resize(static_cast<size_t>(samples));
+  // Durations were written in units of duration_unit_ns (0 means 1), so the
+  // decoded units must be >= 0 and must not overflow once scaled back.
+  const uint64_t unit = in.duration_unit_ns() == 0 ? 1 : in.duration_unit_ns();
+  if (unit > static_cast<uint64_t>(INT64_MAX)) {
+    return Damaged(absl::StrCat("thread ", t, ": duration unit ", unit,
+                                " ns is out of range"));
+  }
+  const int64_t unit_ns = static_cast<int64_t>(unit);
   const size_t node_count = thread->nodes.size();
   uint32_t node = kEmptyStackNode;
   int64_t duration = 0;
@@ -254,10 +274,16 @@ absl::Status DecodeThread(size_t t, const format::Thread& in,
     if (duration < 0) {
       return Damaged(absl::StrCat("thread ", t, ": sample ", s,
                                   " decodes to a negative duration (",
-                                  duration, " ns)"));
+                                  duration, " units of ", unit, " ns)"));
+    }
+    int64_t duration_ns = 0;
+    if (__builtin_mul_overflow(duration, unit_ns, &duration_ns)) {
+      return Damaged(absl::StrCat("thread ", t, ": sample ", s,
+                                  " duration overflows once scaled by the ",
+                                  unit, " ns unit"));
     }
     thread->sample_nodes[static_cast<size_t>(s)] = node;
-    thread->sample_durations_ns[static_cast<size_t>(s)] = duration;
+    thread->sample_durations_ns[static_cast<size_t>(s)] = duration_ns;
   }
   return absl::OkStatus();
 }

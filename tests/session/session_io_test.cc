@@ -88,6 +88,12 @@ Session MakeRichSession() {
   builder.AddSample(worker, {emoji}, big - 7);
   builder.AddSample(worker, {main_frame, f, f, f, f}, 0);
 
+  // Durations in whole microseconds: stored with a 1000 ns unit.
+  ThreadSamples& quantized = builder.AddThread(5, "µs clock");
+  for (int64_t us : {1000, 998, 1003, 0, 1000, 2'000'000}) {
+    builder.AddSample(quantized, {main_frame, g}, us * 1000);
+  }
+
   ThreadSamples& late = builder.AddThread(99, "late");
   late.start_offset_ns = 4'000'000'000;
   late.dropped_samples = std::numeric_limits<uint64_t>::max();
@@ -466,6 +472,7 @@ TEST(SessionIoTest, SampleNodeOutOfRange) {
 
 TEST(SessionIoTest, SampleDurationDeltaOverflow) {
   format::Session message = SmallMessage();
+  message.mutable_threads(0)->clear_duration_unit_ns();
   message.mutable_threads(0)->set_sample_duration_delta_ns(0, kMaxInt64);
   message.mutable_threads(0)->set_sample_duration_delta_ns(1, kMaxInt64);
   ExpectDataLoss(ParseSession(SerializeMessage(message)),
@@ -476,17 +483,47 @@ TEST(SessionIoTest, NegativeDecodedDuration) {
   format::Session message = SmallMessage();
   message.mutable_threads(0)->set_sample_duration_delta_ns(1, -1001);
   ExpectDataLoss(ParseSession(SerializeMessage(message)),
-                 "sample 1 decodes to a negative duration (-1 ns)");
+                 "sample 1 decodes to a negative duration (-991 units of 100 "
+                 "ns)");
 }
 
 TEST(SessionIoTest, DurationSumOverflow) {
   format::Session message = SmallMessage();
   format::Thread* thread = message.mutable_threads(0);
+  thread->clear_duration_unit_ns();
   thread->set_sample_duration_delta_ns(0, kMaxInt64 / 2 + 1);
   thread->set_sample_duration_delta_ns(1, 0);
   thread->set_sample_duration_delta_ns(2, 0);
   ExpectDataLoss(ParseSession(SerializeMessage(message)),
                  "sample 1 ends past the largest representable time");
+}
+
+TEST(SessionIoTest, DurationUnitIsTheCommonDivisor) {
+  const Session session = MakeSmallSession();  // 1000, 900, 1100 ns
+  format::Session message = SmallMessage();
+  EXPECT_EQ(message.threads(0).duration_unit_ns(), 100u);
+  EXPECT_THAT(message.threads(0).sample_duration_delta_ns(),
+              ::testing::ElementsAre(10, -1, 2));
+  // All-zero durations need no unit.
+  Session zeros = session;
+  zeros.threads[0].sample_durations_ns = {0, 0, 0};
+  format::Session zero_message;
+  ASSERT_TRUE(zero_message.ParseFromString(Serialize(zeros)));
+  EXPECT_EQ(zero_message.threads(0).duration_unit_ns(), 0u);
+  absl::StatusOr<Session> parsed = ParseSession(Serialize(zeros));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed, zeros);
+}
+
+TEST(SessionIoTest, DurationUnitOverflow) {
+  format::Session message = SmallMessage();
+  message.mutable_threads(0)->set_duration_unit_ns(kMaxInt64 / 5);
+  ExpectDataLoss(ParseSession(SerializeMessage(message)),
+                 "sample 0 duration overflows once scaled");
+  message.mutable_threads(0)->set_duration_unit_ns(
+      std::numeric_limits<uint64_t>::max());
+  ExpectDataLoss(ParseSession(SerializeMessage(message)),
+                 "duration unit 18446744073709551615 ns is out of range");
 }
 
 TEST(SessionIoTest, BadMetadata) {
@@ -806,6 +843,8 @@ TEST(SessionIoSizeTest, BytesPerSample) {
            SizeModel{"jitter 5us, ns clock, stay 0.5", 5'000, 1, 0.5},
            SizeModel{"jitter 50us, 1us clock, stay 0.5", 50'000, 1000, 0.5},
            SizeModel{"jitter 50us, ns clock, stay 0.9", 50'000, 1, 0.9},
+           SizeModel{"jitter 50us, 1us clock, stay 0.9", 50'000, 1000, 0.9},
+           SizeModel{"jitter 5us, 1us clock, stay 0.5", 5'000, 1000, 0.5},
        }) {
     const Session session = MakeRealisticSession(model, kSamples, kStacks);
     const std::string bytes = Serialize(session);
