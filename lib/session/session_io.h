@@ -57,8 +57,11 @@ absl::Status SerializeSession(const Session& session, std::string* out);
 
 // Decodes and validates a session from the bytes of a `.pb` file.
 //
-// Errors: see the top of this file. Memory use is bounded by a small multiple
-// of bytes.size(), whatever lengths or counts the input claims.
+// Errors: see the top of this file. No claimed length or count is trusted:
+// memory use is proportional to bytes.size(). The factor is about 8 for
+// sample arrays (one varint byte becomes an int64); the pathological worst
+// case, a file of nothing but empty thread entries, costs a few hundred bytes
+// per 2-byte entry (protobuf's message objects plus ThreadSamples).
 absl::StatusOr<Session> ParseSession(absl::string_view bytes);
 
 // Writes `session` to `path` atomically: the bytes go to a temporary file in
