@@ -1,0 +1,252 @@
+#include "lib/tree/frame_tree.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace pyi {
+namespace internal {
+
+// ValidateSession bounds every thread's total, so sums below cannot overflow
+// for validated sessions; saturating keeps unvalidated input from reaching
+// signed overflow (undefined behaviour) all the same, at no measurable cost.
+inline int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    return b > 0 ? std::numeric_limits<int64_t>::max()
+                 : std::numeric_limits<int64_t>::min();
+  }
+  return sum;
+}
+
+}  // namespace internal
+
+using internal::SaturatingAdd;
+
+FrameTree::FrameTree(const Session& session, size_t thread_index)
+    : session_(&session), thread_index_(thread_index) {
+  nodes_.emplace_back();
+  nodes_[0].kind = NodeKind::kRoot;
+}
+
+uint32_t FrameTree::NewNode(NodeKind kind, uint32_t frame, int64_t total_ns) {
+  const uint32_t index = static_cast<uint32_t>(nodes_.size());
+  TreeNode& node = nodes_.emplace_back();
+  node.kind = kind;
+  node.frame = frame;
+  node.total_ns = total_ns;
+  return index;
+}
+
+void FrameTree::AppendChild(uint32_t parent, uint32_t child) {
+  nodes_[parent].children.push_back(child);
+  nodes_[child].parent = parent;
+}
+
+int64_t FrameTree::SelfNs(uint32_t index) const {
+  const TreeNode& node = nodes_[index];
+  int64_t children = 0;
+  for (uint32_t child : node.children) {
+    children = SaturatingAdd(children, nodes_[child].total_ns);
+  }
+  return std::max<int64_t>(0, node.total_ns - children);
+}
+
+bool FrameTree::HasFlag(uint32_t index, uint32_t flag) const {
+  const TreeNode& node = nodes_[index];
+  return node.kind == NodeKind::kFrame &&
+         (session_->frames[node.frame].flags & flag) != 0;
+}
+
+size_t FrameTree::ReachableCount() const {
+  size_t count = 0;
+  std::vector<uint32_t> stack = {root()};
+  while (!stack.empty()) {
+    const uint32_t index = stack.back();
+    stack.pop_back();
+    ++count;
+    const auto& children = nodes_[index].children;
+    stack.insert(stack.end(), children.begin(), children.end());
+  }
+  return count;
+}
+
+std::string FrameTree::DebugString() const {
+  std::string out;
+  // (node, depth), children pushed in reverse so they pop in order.
+  std::vector<std::pair<uint32_t, size_t>> stack = {{root(), 0}};
+  while (!stack.empty()) {
+    const auto [index, depth] = stack.back();
+    stack.pop_back();
+    const TreeNode& node = nodes_[index];
+    out.append(2 * depth, ' ');
+    switch (node.kind) {
+      case NodeKind::kRoot:
+        out += "[root]";
+        break;
+      case NodeKind::kSelf:
+        out += "[self]";
+        break;
+      case NodeKind::kFrame:
+        out += session_->FunctionName(node.frame);
+        break;
+    }
+    absl::StrAppend(&out, " ", node.total_ns);
+    if (node.group != kNoGroup) absl::StrAppend(&out, " g", node.group);
+    if (node.hidden_in_group) out += " hidden";
+    out += "\n";
+    for (auto it = node.children.rbegin(); it != node.children.rend(); ++it) {
+      stack.emplace_back(*it, depth + 1);
+    }
+  }
+  return out;
+}
+
+FrameTree BuildAggregatedTree(const Session& session, size_t thread_index) {
+  FrameTree tree(session, thread_index);
+  if (thread_index >= session.threads.size()) return tree;
+  const ThreadSamples& thread = session.threads[thread_index];
+  const size_t trie_size = thread.nodes.size();
+  const size_t samples =
+      std::min(thread.sample_nodes.size(), thread.sample_durations_ns.size());
+
+  // Per trie node: own time, then (after the bottom-up pass) total time.
+  std::vector<int64_t> self(trie_size, 0);
+  std::vector<int64_t> total(trie_size, 0);
+  // Whether any sample lies at or below the node: trie nodes without samples
+  // (possible in loaded files) are not part of the tree.
+  std::vector<uint8_t> sampled(trie_size, 0);
+  for (size_t i = 0; i < samples; ++i) {
+    const uint32_t node = thread.sample_nodes[i];
+    if (node >= trie_size) continue;  // only for unvalidated input
+    self[node] = SaturatingAdd(self[node], thread.sample_durations_ns[i]);
+    sampled[node] = 1;
+  }
+  // Parents come before children in the trie, so one reverse pass
+  // accumulates totals bottom-up.
+  std::vector<uint32_t> child_count(trie_size, 0);
+  for (size_t n = trie_size; n-- > 0;) {
+    total[n] = SaturatingAdd(total[n], self[n]);
+    if (n == 0 || !sampled[n]) continue;
+    const uint32_t parent = thread.nodes[n].parent;
+    total[parent] = SaturatingAdd(total[parent], total[n]);
+    sampled[parent] = 1;
+    ++child_count[parent];
+  }
+
+  std::vector<uint32_t> tree_index(trie_size, kNoNode);
+  tree_index[0] = tree.root();
+  size_t tree_size = 1;
+  for (size_t n = 0; n < trie_size; ++n) {
+    if (!sampled[n]) continue;
+    tree_size += (n != 0) + (child_count[n] > 0 && self[n] > 0);
+  }
+  tree.Reserve(tree_size);
+  tree.mutable_node(tree.root()).total_ns = total[0];
+  tree.mutable_node(tree.root())
+      .children.reserve(child_count[0] + (child_count[0] > 0 && self[0] > 0));
+  for (size_t n = 1; n < trie_size; ++n) {
+    if (!sampled[n]) continue;
+    const uint32_t index =
+        tree.NewNode(NodeKind::kFrame, thread.nodes[n].frame, total[n]);
+    tree.mutable_node(index).children.reserve(
+        child_count[n] + (child_count[n] > 0 && self[n] > 0));
+    tree.AppendChild(tree_index[thread.nodes[n].parent], index);
+    tree_index[n] = index;
+  }
+  // `[self]` children go last, after every call (pyinstrument's layout
+  // before aggregation sorts by time).
+  for (size_t n = 0; n < trie_size; ++n) {
+    if (!sampled[n] || child_count[n] == 0 || self[n] <= 0) continue;
+    const uint32_t index = tree.NewNode(NodeKind::kSelf, kNoFrame, self[n]);
+    tree.AppendChild(tree_index[n], index);
+  }
+  return tree;
+}
+
+FrameTree BuildTimelineTree(const Session& session, size_t thread_index) {
+  FrameTree tree(session, thread_index);
+  if (thread_index >= session.threads.size()) return tree;
+  const ThreadSamples& thread = session.threads[thread_index];
+  const size_t trie_size = thread.nodes.size();
+  const size_t samples =
+      std::min(thread.sample_nodes.size(), thread.sample_durations_ns.size());
+
+  std::vector<uint32_t> depth(trie_size, 0);
+  for (size_t n = 1; n < trie_size; ++n) {
+    depth[n] = depth[thread.nodes[n].parent] + 1;
+  }
+
+  // The stack of the previous sample, as trie nodes and as the tree nodes
+  // opened for them; entry 0 is the empty stack / the root.
+  std::vector<uint32_t> open_trie = {kEmptyStackNode};
+  std::vector<uint32_t> open_tree = {tree.root()};
+  // Time spent in a tree node itself since its last child was opened; it
+  // becomes a `[self]` child when the next child opens (or at the end), or
+  // stays in the node when the node never gets children.
+  std::vector<int64_t> pending = {0};
+  std::vector<uint32_t> new_path;  // scratch: trie nodes to open, leaf first
+
+  for (size_t i = 0; i < samples; ++i) {
+    const uint32_t leaf = thread.sample_nodes[i];
+    const int64_t duration = thread.sample_durations_ns[i];
+    if (leaf >= trie_size) continue;  // only for unvalidated input
+    if (leaf != open_trie.back()) {
+      // Climb from the new leaf to the deepest trie node still open: the
+      // shared prefix. Only the frames that changed are visited.
+      new_path.clear();
+      uint32_t node = leaf;
+      while (depth[node] >= open_trie.size() ||
+             open_trie[depth[node]] != node) {
+        new_path.push_back(node);
+        node = thread.nodes[node].parent;
+      }
+      open_trie.resize(depth[node] + 1);
+      open_tree.resize(depth[node] + 1);
+      for (auto it = new_path.rbegin(); it != new_path.rend(); ++it) {
+        const uint32_t parent = open_tree.back();
+        if (pending[parent] > 0) {
+          const uint32_t self_node =
+              tree.NewNode(NodeKind::kSelf, kNoFrame, pending[parent]);
+          tree.AppendChild(parent, self_node);
+          pending.push_back(0);
+          pending[parent] = 0;
+        }
+        const uint32_t child =
+            tree.NewNode(NodeKind::kFrame, thread.nodes[*it].frame, 0);
+        tree.AppendChild(parent, child);
+        pending.push_back(0);
+        open_trie.push_back(*it);
+        open_tree.push_back(child);
+      }
+    }
+    int64_t& leaf_time = pending[open_tree.back()];
+    leaf_time = SaturatingAdd(leaf_time, duration);
+  }
+
+  // Time spent after a node's last call becomes its last `[self]` child; a
+  // node without calls keeps its time. `[self]` nodes already hold theirs.
+  const size_t built = tree.arena_size();
+  for (uint32_t index = 0; index < built; ++index) {
+    TreeNode& node = tree.mutable_node(index);
+    if (node.kind == NodeKind::kSelf) continue;
+    if (node.children.empty()) {
+      node.total_ns = pending[index];
+    } else if (pending[index] > 0) {
+      const int64_t time = pending[index];
+      const uint32_t self_node = tree.NewNode(NodeKind::kSelf, kNoFrame, time);
+      tree.AppendChild(index, self_node);
+    }
+  }
+  // Children always have larger indices than their parents, so a reverse
+  // pass sums totals bottom-up.
+  for (size_t index = tree.arena_size(); index-- > 1;) {
+    const TreeNode& node = tree.node(static_cast<uint32_t>(index));
+    TreeNode& parent = tree.mutable_node(node.parent);
+    parent.total_ns = SaturatingAdd(parent.total_ns, node.total_ns);
+  }
+  return tree;
+}
+
+}  // namespace pyi
