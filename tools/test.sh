@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test: plain, under ASan+UBSan, and the
+# threading tests (tag "threads") under TSan. Prints a summary per run and,
+# last, `N passed, M failed` over all of them, counted from the GoogleTest
+# XML of the tests that ran. Exits non-zero if anything failed.
+#
+#   tools/test.sh            everything
+#   tools/test.sh --quick    the plain run only
+set -uo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh || exit 1
+
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+
+summaries=()
+status=0
+
+run() {  # run NAME CONFIG_FLAGS TAG_FILTER
+  local name=$1 config=$2 tags=$3
+  local args=($config)
+  [[ -n $tags ]] && args+=("--test_tag_filters=$tags")
+  echo "== $name: bazel test ${args[*]}" >&2
+  bazel test --keep_going "${args[@]}" //...
+  local rc=$?
+  # Exit code 4 means "no test targets matched"; anything else non-zero is a
+  # failure, even when every XML that exists reads green (a build error).
+  if [[ $rc -ne 0 && $rc -ne 4 ]]; then status=1; fi
+  local testlogs targets
+  testlogs=$(bazel info $config bazel-testlogs 2>/dev/null)
+  targets=$(bazel query "tests(//...)" 2>/dev/null | tr '\n' ' ')
+  summaries+=("$(python3 tools/ci_summary.py --testlogs "$testlogs" \
+      --tag-filter "$tags" --label "$name" $targets)")
+}
+
+bazel build --keep_going //... || status=1
+run plain "" ""
+if [[ $quick -eq 0 ]]; then
+  run asan --config=asan ""
+  run tsan --config=tsan threads
+fi
+
+echo
+printf '%s\n' "${summaries[@]}"
+python3 tools/ci_summary.py --total "${summaries[@]}"
+total_failed=$(python3 tools/ci_summary.py --total "${summaries[@]}" |
+  sed -E 's/.* ([0-9]+) failed.*/\1/')
+if [[ $status -ne 0 || $total_failed -ne 0 ]]; then
+  exit 1
+fi
