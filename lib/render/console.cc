@@ -1,0 +1,522 @@
+#include "lib/render/console.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/numeric/int128.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "lib/base/status.h"
+#include "lib/tree/frame_tree.h"
+#include "lib/tree/processors.h"
+
+namespace pyi {
+namespace internal {
+namespace {
+
+// ANSI escape sequences; all empty when color is off, so the layout code
+// never branches on it.
+struct Palette {
+  const char* red = "";
+  const char* yellow = "";
+  const char* green = "";
+  const char* dim_green = "";
+  const char* faint = "";
+  const char* bold = "";
+  const char* application = "";
+  const char* end = "";
+};
+
+Palette MakePalette(bool color) {
+  Palette palette;
+  if (!color) return palette;
+  palette.red = "\033[31m";
+  palette.yellow = "\033[33m";
+  palette.green = "\033[32m";
+  palette.dim_green = "\033[92m\033[2m";
+  palette.faint = "\033[2m";
+  palette.bold = "\033[1m";
+  palette.application = "\033[48;5;24m\033[38;5;15m";
+  palette.end = "\033[0m";
+  return palette;
+}
+
+// Decimals that resolve one sampling interval: ceil(-log10(interval in
+// seconds)), clamped to [1, 9]. Integer arithmetic, so 1 ms gives exactly 3.
+int SecondsDecimals(int64_t interval_ns) {
+  int digits = 1;
+  int64_t unit = 100'000'000;  // 10^(9 - digits)
+  while (digits < 9 && unit > interval_ns) {
+    ++digits;
+    unit /= 10;
+  }
+  return digits;
+}
+
+int64_t Pow10(int exponent) {
+  int64_t value = 1;
+  while (exponent-- > 0) value *= 10;
+  return value;
+}
+
+// `ns` as seconds with `digits` decimals, rounded half up, exactly.
+std::string FormatSeconds(int64_t ns, int digits) {
+  const int64_t unit = Pow10(9 - digits);
+  const bool negative = ns < 0;
+  const absl::uint128 magnitude =
+      negative ? absl::uint128(0) - absl::uint128(static_cast<uint64_t>(ns))
+               : absl::uint128(static_cast<uint64_t>(ns));
+  const absl::uint128 rounded =
+      (magnitude + static_cast<uint64_t>(unit / 2)) / static_cast<uint64_t>(unit);
+  const uint64_t scale = static_cast<uint64_t>(Pow10(digits));
+  const uint64_t whole = static_cast<uint64_t>(rounded / scale);
+  std::string fraction = absl::StrCat(static_cast<uint64_t>(rounded % scale));
+  fraction.insert(0, static_cast<size_t>(digits) - fraction.size(), '0');
+  return absl::StrCat(negative ? "-" : "", whole, ".", fraction);
+}
+
+// `part` as a percentage of `whole` with one decimal, rounded half up;
+// 100.0% when `whole` has no time (as pyinstrument does).
+std::string FormatPercent(int64_t part, int64_t whole) {
+  uint64_t tenths = 1000;
+  if (whole > 0 && part >= 0) {
+    const absl::uint128 scaled = absl::uint128(static_cast<uint64_t>(part)) * 1000u;
+    tenths = static_cast<uint64_t>(
+        (scaled + static_cast<uint64_t>(whole) / 2) / static_cast<uint64_t>(whole));
+  }
+  return absl::StrCat(tenths / 10, ".", tenths % 10, "%");
+}
+
+// Whether part / whole > numerator / denominator, exactly.
+bool ShareAbove(int64_t part, int64_t whole, int numerator, int denominator) {
+  if (whole <= 0) return true;  // pyinstrument counts a zero total as 100%
+  return absl::int128(part) * denominator > absl::int128(whole) * numerator;
+}
+
+const char* TimeColor(const Palette& palette, int64_t part, int64_t whole) {
+  if (ShareAbove(part, whole, 3, 5)) return palette.red;
+  if (ShareAbove(part, whole, 1, 5)) return palette.yellow;
+  if (ShareAbove(part, whole, 1, 20)) return palette.green;
+  return palette.dim_green;
+}
+
+std::string HumanInterval(int64_t ns, bool unicode) {
+  if (ns > 0 && ns % 1'000'000'000 == 0) return absl::StrCat(ns / 1'000'000'000, " s");
+  if (ns > 0 && ns % 1'000'000 == 0) return absl::StrCat(ns / 1'000'000, " ms");
+  if (ns > 0 && ns % 1'000 == 0) {
+    return absl::StrCat(ns / 1'000, unicode ? " \u00b5s" : " us");
+  }
+  return absl::StrCat(ns, " ns");
+}
+
+std::string Plural(uint64_t count, absl::string_view noun) {
+  return absl::StrCat(count, " ", noun, count == 1 ? "" : "s");
+}
+
+bool IsSeparator(char c) { return c == '/' || c == '\\'; }
+
+// Shortens file paths for display; see console.h for the rule.
+class PathShortener {
+ public:
+  explicit PathShortener(const Session& session) : session_(session) {
+    bool first = true;
+    for (uint32_t frame = 0; frame < session.frames.size(); ++frame) {
+      const std::string& file = session.FilePath(frame);
+      // Names without a directory ("<string>", "app.c") have nothing to
+      // shorten and must not collapse the shared prefix to nothing.
+      if (std::none_of(file.begin(), file.end(), IsSeparator)) continue;
+      if (session.IsLibraryFrame(frame)) continue;
+      absl::string_view dir(file);
+      while (!dir.empty() && !IsSeparator(dir.back())) dir.remove_suffix(1);
+      if (first) {
+        app_dir_ = std::string(dir);
+        first = false;
+        continue;
+      }
+      size_t common = 0;
+      while (common < app_dir_.size() && common < dir.size() &&
+             app_dir_[common] == dir[common]) {
+        ++common;
+      }
+      while (common > 0 && !IsSeparator(app_dir_[common - 1])) --common;
+      app_dir_.resize(common);
+    }
+    // Stripping only the filesystem root would shorten nothing useful.
+    if (app_dir_.size() <= 1) app_dir_.clear();
+  }
+
+  absl::string_view Short(uint32_t frame) const {
+    absl::string_view file = session_.FilePath(frame);
+    absl::string_view root;
+    for (const std::string& candidate : session_.library_roots) {
+      if (!candidate.empty() && candidate.size() > root.size() &&
+          absl::StartsWith(file, candidate)) {
+        root = candidate;
+      }
+    }
+    if (root.empty()) root = app_dir_;
+    if (root.empty() || !absl::StartsWith(file, root)) return file;
+    absl::string_view rest = file.substr(root.size());
+    while (!rest.empty() && IsSeparator(rest.front())) rest.remove_prefix(1);
+    return rest.empty() ? file : rest;
+  }
+
+ private:
+  const Session& session_;
+  std::string app_dir_;
+};
+
+// Cuts `text` to `width` characters, ending in "..." when cut (bytes; the
+// library names it is used on are ASCII in practice).
+std::string Truncate(std::string text, size_t width) {
+  if (text.size() <= width) return text;
+  text.resize(width - 3);
+  return text + "...";
+}
+
+class ConsoleWriter {
+ public:
+  ConsoleWriter(const Session& session, const ConsoleOptions& options,
+                std::string* out)
+      : session_(session),
+        options_(options),
+        out_(*out),
+        palette_(MakePalette(options.color)),
+        paths_(session),
+        digits_(SecondsDecimals(session.interval_ns)) {}
+
+  void Write() {
+    WriteHeader();
+    if (session_.SampleCount() == 0 && session_.threads.empty()) {
+      out_ += "No samples were recorded.\n";
+      return;
+    }
+    bool any = false;
+    for (size_t t = 0; t < session_.threads.size(); ++t) {
+      if (!Selected(session_.threads[t])) continue;
+      any = true;
+      WriteThread(t);
+    }
+    if (!any) {
+      absl::StrAppend(&out_, "No thread matches threads=",
+                      absl::StrJoin(options_.threads, ";"), ".\n");
+    }
+  }
+
+ private:
+  void WriteHeader() {
+    const char* rule = options_.unicode ? "\u2501" : "=";
+    std::string title = "libpyinstrument";
+    if (!session_.library_version.empty()) {
+      absl::StrAppend(&title, " ", session_.library_version);
+    }
+    constexpr size_t kWidth = 60;
+    std::string line;
+    for (int i = 0; i < 2; ++i) line += rule;
+    absl::StrAppend(&line, " ", palette_.bold, title, palette_.end, " ");
+    for (size_t i = title.size() + 4; i < kWidth; ++i) line += rule;
+    out_ += line;
+    out_ += "\n";
+
+    std::string recorded = "unknown";
+    if (session_.start_time_unix_ns != 0) {
+      recorded = absl::FormatTime("%Y-%m-%d %H:%M:%S %Ez",
+                                  absl::FromUnixNanos(session_.start_time_unix_ns),
+                                  options_.time_zone);
+    }
+    Field("Recorded", recorded);
+    Field("Samples", absl::StrCat(session_.SampleCount()));
+    Field("Duration", Seconds(session_.duration_ns));
+    Field("CPU time", Seconds(session_.cpu_time_ns));
+    Field("Interval", HumanInterval(session_.interval_ns, options_.unicode));
+    if (!session_.target_description.empty()) {
+      Field("Target", session_.target_description);
+    }
+    if (!session_.program.empty()) Field("Program", session_.program);
+    std::vector<std::string> problems;
+    if (session_.DroppedSamples() > 0) {
+      problems.push_back(absl::StrCat(
+          Plural(session_.DroppedSamples(), "sample"),
+          " dropped (memory cap reached)"));
+    }
+    if (session_.UnbalancedExits() > 0) {
+      problems.push_back(Plural(session_.UnbalancedExits(), "unbalanced exit"));
+    }
+    if (!problems.empty()) {
+      absl::StrAppend(&out_, "  ", palette_.yellow, "Warning:   ",
+                      absl::StrJoin(problems, ", "), palette_.end, "\n");
+    }
+    out_ += "\n";
+  }
+
+  void Field(absl::string_view name, absl::string_view value) {
+    absl::StrAppend(&out_, "  ", name, ":");
+    out_.append(10 - name.size(), ' ');
+    absl::StrAppend(&out_, value, "\n");
+  }
+
+  std::string Seconds(int64_t ns) const {
+    return absl::StrCat(FormatSeconds(ns, digits_), " s");
+  }
+
+  bool Selected(const ThreadSamples& thread) const {
+    if (options_.threads.empty()) return true;
+    const std::string id = absl::StrCat(thread.id);
+    for (const std::string& wanted : options_.threads) {
+      if (wanted == thread.name || wanted == id) return true;
+    }
+    return false;
+  }
+
+  void WriteThread(size_t thread_index) {
+    const ThreadSamples& thread = session_.threads[thread_index];
+    absl::StrAppend(&out_, palette_.bold, "Thread ");
+    if (!thread.name.empty()) absl::StrAppend(&out_, thread.name, " ");
+    absl::StrAppend(&out_, "(id ", thread.id, "): ",
+                    Plural(thread.sample_nodes.size(), "sample"), ", ",
+                    Seconds(thread.TotalDurationNs()), palette_.end, "\n\n");
+    if (thread.sample_nodes.empty()) {
+      out_ += "No samples were recorded.\n\n";
+      return;
+    }
+    FrameTree tree = options_.timeline
+                         ? BuildTimelineTree(session_, thread_index)
+                         : BuildAggregatedTree(session_, thread_index);
+    ProcessorOptions processor_options;
+    processor_options.filter_threshold = options_.threshold_percent / 100.0;
+    const std::vector<Processor> processors =
+        options_.timeline ? TimelineProcessors(options_.show_all)
+                          : ConsoleProcessors(options_.show_all);
+    RunProcessors(processors, processor_options, tree);
+    WriteTree(tree);
+    out_ += "\n";
+  }
+
+  // pyinstrument's render_frame, iterative: group members hidden in a group
+  // print nothing and pass their indentation on to their children; a group's
+  // root is followed by its "[N frames hidden]" line and indents what it
+  // shows of the group by six spaces instead of drawing branches.
+  void WriteTree(const FrameTree& tree) {
+    struct Pending {
+      uint32_t node;
+      std::string indent;        // before this node's own line
+      std::string child_indent;  // carried below it
+      uint32_t depth;            // printed lines above it, plus one
+    };
+    const int64_t total = tree.node(tree.root()).total_ns;
+    const char* branch = options_.unicode ? "\u251c\u2500 " : "|- ";
+    const char* last = options_.unicode ? "\u2514\u2500 " : "`- ";
+    const char* pipe = options_.unicode ? "\u2502  " : "|  ";
+    std::vector<Pending> stack;
+    const auto& top = tree.node(tree.root()).children;
+    for (auto it = top.rbegin(); it != top.rend(); ++it) {
+      stack.push_back({*it, "", "", 1});
+    }
+    while (!stack.empty()) {
+      Pending entry = std::move(stack.back());
+      stack.pop_back();
+      const TreeNode& node = tree.node(entry.node);
+      const bool visible = !node.hidden_in_group;
+      const char* with_sibling_after = "";
+      const char* continuing = "";
+      const char* with_no_sibling = "";
+      const char* blank = "";
+      uint32_t child_depth = entry.depth;
+      if (visible) {
+        if (entry.depth > options_.max_depth) {
+          absl::StrAppend(&out_, entry.indent, palette_.faint,
+                          "[deeper frames not shown]", palette_.end, "\n");
+          continue;
+        }
+        WriteLine(tree, entry.node, total, entry.indent);
+        with_sibling_after = branch;
+        continuing = pipe;
+        with_no_sibling = last;
+        blank = "   ";
+        ++child_depth;
+        if (node.group != kNoGroup &&
+            tree.groups()[node.group].root == entry.node) {
+          WriteGroupLine(tree.groups()[node.group], entry.child_indent);
+          with_sibling_after = continuing = with_no_sibling = blank =
+              "      ";
+        }
+      }
+      // Branches continue down to the last child that prints a line.
+      size_t last_visible = 0;
+      bool has_visible = false;
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        if (!tree.node(node.children[i]).hidden_in_group) {
+          last_visible = i;
+          has_visible = true;
+        }
+      }
+      for (size_t i = node.children.size(); i-- > 0;) {
+        const bool more = has_visible && i < last_visible;
+        stack.push_back(
+            {node.children[i],
+             absl::StrCat(entry.child_indent,
+                          more ? with_sibling_after : with_no_sibling),
+             absl::StrCat(entry.child_indent, more ? continuing : blank),
+             child_depth});
+      }
+    }
+  }
+
+  void WriteLine(const FrameTree& tree, uint32_t index, int64_t total,
+                 absl::string_view indent) {
+    const TreeNode& node = tree.node(index);
+    const std::string time =
+        options_.time_mode == ConsoleTimeMode::kPercent
+            ? FormatPercent(node.total_ns, total)
+            : FormatSeconds(node.total_ns, digits_);
+    absl::StrAppend(&out_, indent, TimeColor(palette_, node.total_ns, total),
+                    time, palette_.end, " ");
+    if (node.kind == NodeKind::kSelf) {
+      out_ += node.parent == tree.root() ? "[outside any frame]" : "[self]";
+      out_ += "\n";
+      return;
+    }
+    if (node.kind == NodeKind::kRoot) {  // not reached: roots are not printed
+      out_ += "[thread]\n";
+      return;
+    }
+    const FrameInfo& frame = session_.frames[node.frame];
+    const char* color =
+        session_.IsLibraryFrame(node.frame) ? "" : palette_.application;
+    const char* color_end = *color != '\0' ? palette_.end : "";
+    out_ += color;
+    if (frame.module != 0) absl::StrAppend(&out_, session_.String(frame.module), ".");
+    const std::string& function = session_.String(frame.function);
+    out_ += function.empty() ? "<unknown>" : function;
+    out_ += color_end;
+    const absl::string_view file = paths_.Short(node.frame);
+    if (!file.empty()) {
+      absl::StrAppend(&out_, "  ", palette_.faint, file);
+      if (frame.line != 0) absl::StrAppend(&out_, ":", frame.line);
+      out_ += palette_.end;
+    }
+    out_ += "\n";
+  }
+
+  void WriteGroupLine(const FrameGroup& group, absl::string_view indent) {
+    absl::StrAppend(&out_, indent, "   [", Plural(group.hidden_frames, "frame"),
+                    " hidden]");
+    if (!group.libraries.empty()) {
+      absl::StrAppend(&out_, "  ", palette_.faint,
+                      Truncate(absl::StrJoin(group.libraries, ", "), 40),
+                      palette_.end);
+    }
+    out_ += "\n";
+  }
+
+  const Session& session_;
+  const ConsoleOptions& options_;
+  std::string& out_;
+  const Palette palette_;
+  const PathShortener paths_;
+  const int digits_;
+};
+
+absl::Status BadValue(absl::string_view key, absl::string_view value,
+                      absl::string_view expected) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "bad value '", value, "' for console option '", key, "': expected ",
+      expected));
+}
+
+absl::Status ParseBool(absl::string_view key, absl::string_view value,
+                       bool* out) {
+  const std::string lower = absl::AsciiStrToLower(value);
+  if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") {
+    *out = true;
+  } else if (lower == "false" || lower == "0" || lower == "no" ||
+             lower == "off") {
+    *out = false;
+  } else {
+    return BadValue(key, value, "true or false");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace internal
+
+absl::Status ParseConsoleOptions(absl::string_view spec,
+                                 ConsoleOptions* options) {
+  for (absl::string_view item : absl::StrSplit(spec, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (item.empty()) continue;
+    const size_t equals = item.find('=');
+    const bool bare = equals == absl::string_view::npos;
+    const absl::string_view key =
+        absl::StripAsciiWhitespace(item.substr(0, equals));
+    const absl::string_view value =
+        bare ? "true" : absl::StripAsciiWhitespace(item.substr(equals + 1));
+    if (key == "unicode") {
+      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->unicode));
+    } else if (key == "color") {
+      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->color));
+    } else if (key == "show_all") {
+      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->show_all));
+    } else if (key == "timeline") {
+      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->timeline));
+    } else if (key == "time") {
+      if (value == "seconds") {
+        options->time_mode = ConsoleTimeMode::kSeconds;
+      } else if (value == "percent" || value == "percent_of_total") {
+        options->time_mode = ConsoleTimeMode::kPercent;
+      } else {
+        return internal::BadValue(key, value, "seconds or percent");
+      }
+    } else if (key == "threshold") {
+      double percent = 0;
+      // The negated comparison also rejects NaN.
+      if (!absl::SimpleAtod(value, &percent) ||
+          !(percent >= 0 && percent <= 100)) {
+        return internal::BadValue(key, value, "a percentage from 0 to 100");
+      }
+      options->threshold_percent = percent;
+    } else if (key == "threads") {
+      options->threads.clear();
+      if (value != "all") {
+        for (absl::string_view thread : absl::StrSplit(value, ';')) {
+          thread = absl::StripAsciiWhitespace(thread);
+          if (!thread.empty()) options->threads.emplace_back(thread);
+        }
+      }
+    } else if (key == "timezone") {
+      if (value == "local") {
+        options->time_zone = absl::LocalTimeZone();
+      } else if (value == "UTC") {
+        options->time_zone = absl::UTCTimeZone();
+      } else if (!absl::LoadTimeZone(std::string(value), &options->time_zone)) {
+        return internal::BadValue(key, value, "UTC, local or a time zone name");
+      }
+    } else if (key == "max_depth") {
+      uint32_t depth = 0;
+      if (!absl::SimpleAtoi(value, &depth) || depth == 0) {
+        return internal::BadValue(key, value, "a positive integer");
+      }
+      options->max_depth = depth;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown console option '", key,
+          "'; known: unicode, color, time, show_all, timeline, threshold, "
+          "threads, timezone, max_depth"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void RenderConsole(const Session& session, const ConsoleOptions& options,
+                   std::string* out) {
+  internal::ConsoleWriter(session, options, out).Write();
+}
+
+}  // namespace pyi

@@ -1,0 +1,28 @@
+#include "lib/render/render.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "lib/base/status.h"
+#include "lib/render/console.h"
+
+namespace pyi {
+
+absl::Status RenderSession(const Session& session, absl::string_view renderer,
+                           absl::string_view options, std::string* out) {
+  if (renderer == "text" || renderer == "console") {
+    ConsoleOptions console_options;
+    PYI_RETURN_IF_ERROR(ParseConsoleOptions(options, &console_options));
+    // Renderers index the session freely; a session from anywhere but a
+    // loader (which validates) is checked here rather than trusted.
+    PYI_RETURN_IF_ERROR(ValidateSession(session));
+    std::string text;
+    RenderConsole(session, console_options, &text);
+    *out = std::move(text);
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown renderer '", renderer, "'; known renderers: text (console)"));
+}
+
+}  // namespace pyi

@@ -1,0 +1,74 @@
+// Tests for lib/render/render: renderer lookup, option and session errors.
+
+#include "lib/render/render.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "gtest/gtest.h"
+#include "lib/session/session.h"
+
+namespace pyi {
+namespace {
+
+Session OneSample() {
+  Session session;
+  SessionBuilder builder(&session);
+  const uint32_t main = builder.InternFrame("main", "app.c", 1, "", 0);
+  builder.AddSample(builder.AddThread(1, "main"), {main}, 2'000'000);
+  return session;
+}
+
+TEST(RenderTest, TextAndConsoleAreTheSameRenderer) {
+  std::string text = "old contents";
+  ASSERT_TRUE(RenderSession(OneSample(), "text",
+                            "unicode=false,timezone=UTC", &text)
+                  .ok());
+  EXPECT_EQ(text,
+            "== libpyinstrument =========================================\n"
+            "  Recorded:  unknown\n"
+            "  Samples:   1\n"
+            "  Duration:  0.000 s\n"
+            "  CPU time:  0.000 s\n"
+            "  Interval:  1 ms\n"
+            "\n"
+            "Thread main (id 1): 1 sample, 0.002 s\n"
+            "\n"
+            "0.002 main  app.c:1\n"
+            "\n");
+  std::string console;
+  ASSERT_TRUE(RenderSession(OneSample(), "console",
+                            "unicode=false,timezone=UTC", &console)
+                  .ok());
+  EXPECT_EQ(console, text);
+}
+
+TEST(RenderTest, UnknownRendererListsTheKnownOnes) {
+  std::string out = "untouched";
+  const absl::Status status = RenderSession(OneSample(), "svg", "", &out);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "unknown renderer 'svg'; known renderers: text (console)");
+  EXPECT_EQ(out, "untouched");
+}
+
+TEST(RenderTest, BadOptionsAreReported) {
+  std::string out = "untouched";
+  const absl::Status status =
+      RenderSession(OneSample(), "text", "unicode=sometimes", &out);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("'unicode'"), absl::string_view::npos);
+  EXPECT_EQ(out, "untouched");
+}
+
+TEST(RenderTest, DamagedSessionIsRefusedNotRendered) {
+  Session session = OneSample();
+  session.threads[0].sample_nodes[0] = 99;  // no such trie node
+  std::string out = "untouched";
+  const absl::Status status = RenderSession(session, "text", "", &out);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(out, "untouched");
+}
+
+}  // namespace
+}  // namespace pyi
