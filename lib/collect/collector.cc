@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -344,6 +345,8 @@ void ExitOnNewThread(uint32_t frame) {
   FrameExit(frame);
 }
 
+namespace {
+
 void GrowAndPush(ThreadHot* hot, uint32_t frame) {
   ThreadState* state = static_cast<ThreadState*>(hot);
   if (state->capacity >= kMaxStackDepth) {
@@ -362,7 +365,7 @@ void GrowAndPush(ThreadHot* hot, uint32_t frame) {
   state->stack[state->depth++] = frame;
 }
 
-void ExitUnbalanced(ThreadHot* hot, uint32_t frame) {
+void PopRepairing(ThreadHot* hot, uint32_t frame) {
   ThreadState* state = static_cast<ThreadState*>(hot);
   if (state->overflow_depth > 0) {
     // The matching enter was past the depth limit and never stored.
@@ -381,6 +384,24 @@ void ExitUnbalanced(ThreadHot* hot, uint32_t frame) {
   CountUnbalancedExit(state, 1);
 }
 
+}  // namespace
+
+void EnterSlow(ThreadHot* thread, uint32_t frame) {
+  // The time since the last sample was spent in the stack as it is before
+  // this push, so the sample is taken first.
+  if (TickMoved(thread)) SampleCurrentStack(thread);
+  if (thread->depth == thread->capacity) return GrowAndPush(thread, frame);
+  thread->stack[thread->depth++] = frame;
+}
+
+void ExitSlow(ThreadHot* thread, uint32_t frame) {
+  if (TickMoved(thread)) SampleCurrentStack(thread);
+  if (thread->depth == 0 || thread->stack[thread->depth - 1] != frame) {
+    return PopRepairing(thread, frame);
+  }
+  --thread->depth;
+}
+
 }  // namespace internal
 
 using internal::Collector;
@@ -389,6 +410,31 @@ using internal::ThreadBuffer;
 using internal::ThreadState;
 using internal::kBytesPerNode;
 using internal::kBytesPerSample;
+
+namespace {
+
+// The host's command line, for the report header ("" where /proc is absent).
+std::string ProgramCommandLine() {
+  constexpr size_t kMaxLength = 4096;
+  std::string command_line;
+  FILE* file = std::fopen("/proc/self/cmdline", "rb");
+  if (file == nullptr) return command_line;
+  char chunk[512];
+  size_t read;
+  while (command_line.size() < kMaxLength &&
+         (read = std::fread(chunk, 1, sizeof(chunk), file)) > 0) {
+    command_line.append(chunk, read);
+  }
+  std::fclose(file);
+  if (command_line.size() > kMaxLength) command_line.resize(kMaxLength);
+  while (!command_line.empty() && command_line.back() == '\0') {
+    command_line.pop_back();
+  }
+  std::replace(command_line.begin(), command_line.end(), '\0', ' ');
+  return command_line;
+}
+
+}  // namespace
 
 std::vector<std::string> DefaultLibraryRoots() {
   return {"/usr/", "/lib/", "/lib64/", "/opt/"};
@@ -549,6 +595,7 @@ absl::StatusOr<Session> Recorder::Stop() {
   session.interval_ns = options_.interval_ns;
   session.clock = static_cast<uint32_t>(options_.clock.kind());
   session.target_description = options_.target_description;
+  session.program = ProgramCommandLine();
   session.library_roots = options_.library_roots;
 
   SessionBuilder builder(&session);
@@ -570,6 +617,13 @@ absl::StatusOr<Session> Recorder::Stop() {
   };
 
   std::lock_guard<std::mutex> lock(buffers_mu_);
+  // Threads in a stable order: by OS thread id, so the main thread (whose id
+  // is the process id) comes first.
+  std::stable_sort(buffers_.begin(), buffers_.end(),
+                   [](const std::unique_ptr<ThreadBuffer>& a,
+                      const std::unique_ptr<ThreadBuffer>& b) {
+                     return a->thread_id < b->thread_id;
+                   });
   for (const std::unique_ptr<ThreadBuffer>& buffer : buffers_) {
     if (!buffer->touched) continue;
     ThreadSamples& thread = builder.AddThread(buffer->thread_id, buffer->name);

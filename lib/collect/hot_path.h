@@ -48,12 +48,17 @@ inline constexpr uint64_t kTickNever = ~uint64_t{0};
 extern __thread ThreadHot* tls_thread
     __attribute__((tls_model("initial-exec")));
 
-// Cold paths, out of line.
+// Cold paths, out of line. The inline functions below reach them only by a
+// tail call, so the fast path stays a leaf: no register saves, no stack
+// frame.
 void EnterOnNewThread(uint32_t frame);
 void ExitOnNewThread(uint32_t frame);
+// Samples if a sample is due, then pushes (growing the stack if needed).
+void EnterSlow(ThreadHot* thread, uint32_t frame);
+// Samples if a sample is due, then pops, repairing an unbalanced exit.
+void ExitSlow(ThreadHot* thread, uint32_t frame);
+// Records the current stack on every session for which a sample is due.
 void SampleCurrentStack(ThreadHot* thread);
-void GrowAndPush(ThreadHot* thread, uint32_t frame);
-void ExitUnbalanced(ThreadHot* thread, uint32_t frame);
 
 inline bool TickMoved(const ThreadHot* thread) {
   return g_tick.load(std::memory_order_relaxed) != thread->seen_tick;
@@ -62,11 +67,9 @@ inline bool TickMoved(const ThreadHot* thread) {
 inline void FrameEnter(uint32_t frame) {
   ThreadHot* thread = tls_thread;
   if (ABSL_PREDICT_FALSE(thread == nullptr)) return EnterOnNewThread(frame);
-  // The time since the last sample was spent in the stack as it is before
-  // this push, so the sample is taken first.
-  if (ABSL_PREDICT_FALSE(TickMoved(thread))) SampleCurrentStack(thread);
-  if (ABSL_PREDICT_FALSE(thread->depth == thread->capacity)) {
-    return GrowAndPush(thread, frame);
+  if (ABSL_PREDICT_FALSE(TickMoved(thread) ||
+                         thread->depth == thread->capacity)) {
+    return EnterSlow(thread, frame);
   }
   thread->stack[thread->depth++] = frame;
 }
@@ -74,10 +77,9 @@ inline void FrameEnter(uint32_t frame) {
 inline void FrameExit(uint32_t frame) {
   ThreadHot* thread = tls_thread;
   if (ABSL_PREDICT_FALSE(thread == nullptr)) return ExitOnNewThread(frame);
-  if (ABSL_PREDICT_FALSE(TickMoved(thread))) SampleCurrentStack(thread);
-  if (ABSL_PREDICT_FALSE(thread->depth == 0 ||
+  if (ABSL_PREDICT_FALSE(TickMoved(thread) || thread->depth == 0 ||
                          thread->stack[thread->depth - 1] != frame)) {
-    return ExitUnbalanced(thread, frame);
+    return ExitSlow(thread, frame);
   }
   --thread->depth;
 }

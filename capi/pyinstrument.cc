@@ -1,0 +1,395 @@
+// extern "C" definitions of include/pyinstrument/pyinstrument.h.
+//
+// Each function checks its arguments, calls into lib/, and maps the result to
+// a pyi_status through the firewall in status.h. Hot-path functions forward
+// to the inline code in lib/collect/hot_path.h and do nothing else.
+
+#include "pyinstrument/pyinstrument.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "capi/status.h"
+#include "lib/collect/collector.h"
+#include "lib/collect/frame_registry.h"
+#include "lib/collect/hot_path.h"
+#include "lib/render/render.h"
+#include "lib/session/session.h"
+#include "lib/session/session_io.h"
+
+struct pyi_session {
+  std::unique_ptr<pyi::Recorder> recorder;  // set while running
+  pyi::Session data;                         // valid once stopped or loaded
+};
+
+namespace {
+
+using pyi::capi::Fail;
+using pyi::capi::FromStatus;
+using pyi::capi::InvalidArgument;
+
+// The size of pyi_options as version 1 of the header defined it. Callers
+// compiled against a later header pass a larger size; their extra fields are
+// refused rather than silently ignored.
+constexpr uint32_t kOptionsSizeV1 = sizeof(pyi_options);
+constexpr uint32_t kStatsSizeV1 = sizeof(pyi_session_stats);
+constexpr uint32_t kKnownFrameFlags = PYI_FRAME_HIDDEN | PYI_FRAME_PROFILER;
+
+static_assert(PYI_FRAME_HIDDEN == pyi::kFrameHidden, "flag values differ");
+static_assert(PYI_FRAME_PROFILER == pyi::kFrameProfiler, "flag values differ");
+static_assert(PYI_CLOCK_WALL == static_cast<int>(pyi::Clock::Kind::kWall),
+              "clock values differ");
+static_assert(PYI_CLOCK_THREAD_CPU ==
+                  static_cast<int>(pyi::Clock::Kind::kThreadCpu),
+              "clock values differ");
+static_assert(PYI_CLOCK_CALLBACK ==
+                  static_cast<int>(pyi::Clock::Kind::kCallback),
+              "clock values differ");
+
+pyi_status RecorderOptionsFrom(const pyi_options& in,
+                               pyi::RecorderOptions* out) {
+  if (in.struct_size < kOptionsSizeV1) {
+    return InvalidArgument(absl::StrCat(
+        "options->struct_size is ", in.struct_size,
+        "; call pyi_options_init() before setting fields"));
+  }
+  if (in.struct_size > kOptionsSizeV1) {
+    return Fail(PYI_ERR_VERSION,
+                absl::StrCat("options->struct_size is ", in.struct_size,
+                             " but this library (", PYI_VERSION_STRING,
+                             ") knows options up to ", kOptionsSizeV1,
+                             " bytes; the header is newer than the library"));
+  }
+  if (in.reserved0 != 0) {
+    return InvalidArgument("options->reserved0 must be 0");
+  }
+  if (in.interval_ns <= 0) {
+    return InvalidArgument(absl::StrCat(
+        "options->interval_ns must be positive, got ", in.interval_ns));
+  }
+  out->interval_ns = in.interval_ns;
+  switch (in.clock) {
+    case PYI_CLOCK_WALL:
+      out->clock = pyi::Clock::Wall();
+      break;
+    case PYI_CLOCK_THREAD_CPU:
+      out->clock = pyi::Clock::ThreadCpu();
+      break;
+    case PYI_CLOCK_CALLBACK:
+      if (in.clock_callback == nullptr) {
+        return InvalidArgument(
+            "options->clock is PYI_CLOCK_CALLBACK but clock_callback is NULL");
+      }
+      out->clock =
+          pyi::Clock::FromCallback(in.clock_callback, in.clock_user_data);
+      break;
+    default:
+      return InvalidArgument(
+          absl::StrCat("options->clock has unknown value ", in.clock));
+  }
+  switch (in.gating) {
+    case PYI_GATING_TIMING_THREAD:
+      out->gating = pyi::Gating::kTimingThread;
+      break;
+    case PYI_GATING_EVERY_EVENT:
+      out->gating = pyi::Gating::kEveryEvent;
+      break;
+    default:
+      return InvalidArgument(
+          absl::StrCat("options->gating has unknown value ", in.gating));
+  }
+  if (in.target_description != nullptr) {
+    out->target_description = in.target_description;
+  }
+  out->memory_cap_bytes = in.memory_cap_bytes;
+  if (in.library_root_count > 0 && in.library_roots == nullptr) {
+    return InvalidArgument(
+        "options->library_roots is NULL but library_root_count is not 0");
+  }
+  for (size_t i = 0; i < in.library_root_count; ++i) {
+    if (in.library_roots[i] == nullptr) {
+      return InvalidArgument(
+          absl::StrCat("options->library_roots[", i, "] is NULL"));
+    }
+    out->library_roots.emplace_back(in.library_roots[i]);
+  }
+  return PYI_OK;
+}
+
+pyi_status CheckStopped(const pyi_session* session) {
+  if (session == nullptr) return InvalidArgument("session is NULL");
+  if (session->recorder != nullptr) {
+    return Fail(PYI_ERR_STATE,
+                "the session is still running; call pyi_session_stop() first");
+  }
+  return PYI_OK;
+}
+
+// Moves `bytes` into a malloc'ed buffer the caller frees with
+// pyi_buffer_free (malloc so that a C host could free it too, should it
+// ever need to outlive the library).
+pyi_status ToBuffer(const std::string& bytes, pyi_buffer* out) {
+  char* data = static_cast<char*>(std::malloc(bytes.size() + 1));
+  if (data == nullptr) return Fail(PYI_ERR_OUT_OF_MEMORY, "out of memory");
+  std::memcpy(data, bytes.data(), bytes.size());
+  data[bytes.size()] = '\0';  // text renderers' output is then a C string
+  out->data = data;
+  out->size = bytes.size();
+  return PYI_OK;
+}
+
+pyi_status NewLoadedSession(absl::StatusOr<pyi::Session> loaded,
+                            pyi_session** out) {
+  if (!loaded.ok()) return FromStatus(loaded.status());
+  auto session = std::make_unique<pyi_session>();
+  session->data = *std::move(loaded);
+  *out = session.release();
+  return PYI_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+int pyi_version(void) { return PYI_VERSION_NUMBER; }
+
+const char* pyi_version_string(void) { return PYI_VERSION_STRING; }
+
+const char* pyi_status_str(int status) {
+  switch (status) {
+    case PYI_OK:
+      return "PYI_OK: success";
+    case PYI_ERR_INVALID_ARGUMENT:
+      return "PYI_ERR_INVALID_ARGUMENT: invalid argument";
+    case PYI_ERR_OUT_OF_MEMORY:
+      return "PYI_ERR_OUT_OF_MEMORY: out of memory";
+    case PYI_ERR_STATE:
+      return "PYI_ERR_STATE: not allowed in the object's current state";
+    case PYI_ERR_IO:
+      return "PYI_ERR_IO: input/output error";
+    case PYI_ERR_CORRUPT:
+      return "PYI_ERR_CORRUPT: the data is damaged";
+    case PYI_ERR_FORMAT:
+      return "PYI_ERR_FORMAT: not a libpyinstrument session";
+    case PYI_ERR_VERSION:
+      return "PYI_ERR_VERSION: made by a newer version";
+    case PYI_ERR_LIMIT:
+      return "PYI_ERR_LIMIT: a limit was reached";
+    case PYI_ERR_INTERNAL:
+      return "PYI_ERR_INTERNAL: internal error";
+  }
+  return "unknown pyi_status";
+}
+
+pyi_status pyi_frame_register(const char* function, const char* file,
+                              uint32_t line, const char* module,
+                              pyi_frame_id* out) {
+  return pyi_frame_register_flags(function, file, line, module, 0, out);
+}
+
+pyi_status pyi_frame_register_flags(const char* function, const char* file,
+                                    uint32_t line, const char* module,
+                                    uint32_t flags, pyi_frame_id* out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  *out = 0;
+  if (function == nullptr) return InvalidArgument("function is NULL");
+  if ((flags & ~kKnownFrameFlags) != 0) {
+    return InvalidArgument(
+        absl::StrCat("unknown frame flags 0x", absl::Hex(flags)));
+  }
+  pyi::FrameIdentity identity;
+  identity.function = function;
+  identity.file = file == nullptr ? "" : file;
+  identity.line = line;
+  identity.module = module == nullptr ? "" : module;
+  identity.flags = flags;
+  absl::StatusOr<uint32_t> id = pyi::FrameRegistry::Global().Register(identity);
+  if (!id.ok()) return FromStatus(id.status());
+  *out = *id;
+  return PYI_OK;
+  PYI_API_END
+}
+
+void pyi_frame_enter(pyi_frame_id frame) { pyi::internal::FrameEnter(frame); }
+
+void pyi_frame_exit(pyi_frame_id frame) { pyi::internal::FrameExit(frame); }
+
+int pyi_sample_due(void) { return pyi::internal::SampleDue() ? 1 : 0; }
+
+void pyi_thread_sample(const pyi_frame_id* frames, size_t depth) {
+  if (frames == nullptr && depth > 0) return;
+  // Nothing may escape a void function; a failed sample is simply not taken.
+  try {
+    pyi::RecordHostStack(absl::MakeConstSpan(frames, depth));
+  } catch (...) {
+  }
+}
+
+pyi_status pyi_thread_set_name(const char* name) {
+  PYI_API_BEGIN
+  if (name == nullptr) return InvalidArgument("name is NULL");
+  pyi::SetCurrentThreadName(name);
+  return PYI_OK;
+  PYI_API_END
+}
+
+pyi_status pyi_options_init(pyi_options* options) {
+  if (options == nullptr) return InvalidArgument("options is NULL");
+  std::memset(options, 0, sizeof(*options));
+  options->struct_size = sizeof(*options);
+  options->clock = PYI_CLOCK_WALL;
+  options->interval_ns = 1'000'000;
+  options->gating = PYI_GATING_TIMING_THREAD;
+  options->memory_cap_bytes = pyi::RecorderOptions().memory_cap_bytes;
+  return PYI_OK;
+}
+
+void pyi_buffer_free(pyi_buffer* buffer) {
+  if (buffer == nullptr) return;
+  std::free(buffer->data);
+  buffer->data = nullptr;
+  buffer->size = 0;
+}
+
+pyi_status pyi_session_start(const pyi_options* options, pyi_session** out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  *out = nullptr;
+  pyi_options defaults;
+  if (options == nullptr) {
+    pyi_options_init(&defaults);
+    options = &defaults;
+  }
+  pyi::RecorderOptions recorder_options;
+  pyi_status status = RecorderOptionsFrom(*options, &recorder_options);
+  if (status != PYI_OK) return status;
+  auto session = std::make_unique<pyi_session>();
+  absl::StatusOr<std::unique_ptr<pyi::Recorder>> recorder =
+      pyi::Recorder::Start(std::move(recorder_options));
+  if (!recorder.ok()) return FromStatus(recorder.status());
+  session->recorder = *std::move(recorder);
+  *out = session.release();
+  return PYI_OK;
+  PYI_API_END
+}
+
+pyi_status pyi_session_stop(pyi_session* session) {
+  PYI_API_BEGIN
+  if (session == nullptr) return InvalidArgument("session is NULL");
+  if (session->recorder == nullptr) {
+    return Fail(PYI_ERR_STATE, "the session is not running");
+  }
+  absl::StatusOr<pyi::Session> data = session->recorder->Stop();
+  session->recorder.reset();
+  if (!data.ok()) return FromStatus(data.status());
+  session->data = *std::move(data);
+  session->data.library_version = PYI_VERSION_STRING;
+  return PYI_OK;
+  PYI_API_END
+}
+
+void pyi_session_free(pyi_session* session) {
+  // The recorder's destructor stops a running session; it cannot throw.
+  delete session;
+}
+
+pyi_status pyi_session_get_stats(const pyi_session* session,
+                                 pyi_session_stats* out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  if (out->struct_size < kStatsSizeV1) {
+    return InvalidArgument(absl::StrCat(
+        "out->struct_size is ", out->struct_size,
+        "; set it to sizeof(pyi_session_stats) before the call"));
+  }
+  if (out->struct_size > kStatsSizeV1) {
+    return Fail(PYI_ERR_VERSION,
+                absl::StrCat("out->struct_size is ", out->struct_size,
+                             " but this library knows stats up to ",
+                             kStatsSizeV1, " bytes"));
+  }
+  pyi_status status = CheckStopped(session);
+  if (status != PYI_OK) return status;
+  const pyi::Session& data = session->data;
+  out->thread_count = static_cast<uint32_t>(data.threads.size());
+  out->sample_count = data.SampleCount();
+  out->dropped_samples = data.DroppedSamples();
+  out->unbalanced_exits = data.UnbalancedExits();
+  out->duration_ns = data.duration_ns;
+  out->cpu_time_ns = data.cpu_time_ns;
+  out->start_time_unix_ns = data.start_time_unix_ns;
+  out->interval_ns = data.interval_ns;
+  return PYI_OK;
+  PYI_API_END
+}
+
+pyi_status pyi_session_save(const pyi_session* session, const char* path) {
+  PYI_API_BEGIN
+  if (path == nullptr) return InvalidArgument("path is NULL");
+  pyi_status status = CheckStopped(session);
+  if (status != PYI_OK) return status;
+  return FromStatus(pyi::SaveSession(session->data, path));
+  PYI_API_END
+}
+
+pyi_status pyi_session_save_to_buffer(const pyi_session* session,
+                                      pyi_buffer* out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  out->data = nullptr;
+  out->size = 0;
+  pyi_status status = CheckStopped(session);
+  if (status != PYI_OK) return status;
+  std::string bytes;
+  status = FromStatus(pyi::SerializeSession(session->data, &bytes));
+  if (status != PYI_OK) return status;
+  return ToBuffer(bytes, out);
+  PYI_API_END
+}
+
+pyi_status pyi_session_load(const char* path, pyi_session** out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  *out = nullptr;
+  if (path == nullptr) return InvalidArgument("path is NULL");
+  return NewLoadedSession(pyi::LoadSession(path), out);
+  PYI_API_END
+}
+
+pyi_status pyi_session_load_from_buffer(const void* data, size_t size,
+                                        pyi_session** out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  *out = nullptr;
+  if (data == nullptr && size > 0) {
+    return InvalidArgument("data is NULL but size is not 0");
+  }
+  absl::string_view bytes(static_cast<const char*>(data), size);
+  return NewLoadedSession(pyi::ParseSession(bytes), out);
+  PYI_API_END
+}
+
+pyi_status pyi_session_render(const pyi_session* session, const char* renderer,
+                              const char* options, pyi_buffer* out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  out->data = nullptr;
+  out->size = 0;
+  if (renderer == nullptr) return InvalidArgument("renderer is NULL");
+  pyi_status status = CheckStopped(session);
+  if (status != PYI_OK) return status;
+  std::string report;
+  status = FromStatus(pyi::RenderSession(
+      session->data, renderer, options == nullptr ? "" : options, &report));
+  if (status != PYI_OK) return status;
+  return ToBuffer(report, out);
+  PYI_API_END
+}
+
+}  // extern "C"

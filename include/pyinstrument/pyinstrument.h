@@ -1,0 +1,303 @@
+/*
+ * libpyinstrument: an embeddable statistical profiler. The C ABI.
+ *
+ * This header is the whole public contract: what is not declared here is not
+ * API. It is C99 and compiles as C and as C++.
+ *
+ * A host tells the library which frames run, either by pushing and popping
+ * frame ids as calls happen (pyi_frame_enter / pyi_frame_exit) or by handing
+ * over a stack it walked itself at a safe point (pyi_sample_due /
+ * pyi_thread_sample). While a session runs, the library samples those stacks
+ * on a fixed interval; when it stops, the session renders reports and saves
+ * to a `.pb` file.
+ *
+ *   pyi_frame_id work;
+ *   pyi_frame_register("work", "engine.c", 42, "engine", &work);
+ *
+ *   pyi_options options;
+ *   pyi_options_init(&options);
+ *   pyi_session *session;
+ *   if (pyi_session_start(&options, &session) != PYI_OK) {
+ *     fprintf(stderr, "%s\n", pyi_last_error());
+ *   }
+ *   pyi_frame_enter(work);
+ *   ...
+ *   pyi_frame_exit(work);
+ *   pyi_session_stop(session);
+ *
+ *   pyi_buffer report;
+ *   pyi_session_render(session, "text", NULL, &report);
+ *   fwrite(report.data, 1, report.size, stdout);
+ *   pyi_buffer_free(&report);
+ *   pyi_session_save(session, "profile.pb");
+ *   pyi_session_free(session);
+ *
+ * Errors: fallible calls return a pyi_status (PYI_OK is 0, errors are
+ * negative); pyi_last_error() holds a message for the calling thread. Calls on
+ * the hot path (enter, exit, sample) return nothing and cannot fail; what goes
+ * wrong there is counted in the session (dropped samples, unbalanced exits).
+ *
+ * Thread safety is stated on every declaration with one word:
+ *   thread-safe: may be called from any thread at any time;
+ *   thread-compatible: concurrent calls are fine unless they touch the same
+ *     object, which the caller must serialise.
+ */
+#ifndef PYINSTRUMENT_PYINSTRUMENT_H_
+#define PYINSTRUMENT_PYINSTRUMENT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Export macro ------------------------------------------------------ */
+
+#if defined(PYI_STATIC_DEFINE)
+#define PYI_API
+#elif defined(__GNUC__) || defined(__clang__)
+#define PYI_API __attribute__((visibility("default")))
+#else
+#define PYI_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Version ----------------------------------------------------------- */
+
+#define PYI_VERSION_MAJOR 0
+#define PYI_VERSION_MINOR 1
+#define PYI_VERSION_PATCH 0
+#define PYI_VERSION_NUMBER \
+  (PYI_VERSION_MAJOR * 10000 + PYI_VERSION_MINOR * 100 + PYI_VERSION_PATCH)
+#define PYI_VERSION_STRING "0.1.0"
+
+/* The version of the library actually loaded, as PYI_VERSION_NUMBER (compare
+ * with the macro to detect a header/library mismatch). Thread-safe. */
+PYI_API int pyi_version(void);
+
+/* The loaded library's version as "MAJOR.MINOR.PATCH"; static storage.
+ * Thread-safe. */
+PYI_API const char *pyi_version_string(void);
+
+/* ---- Status ------------------------------------------------------------ */
+
+/* Values are fixed forever; new codes are only appended. */
+typedef enum pyi_status {
+  PYI_OK = 0,
+  PYI_ERR_INVALID_ARGUMENT = -1, /* NULL pointer, bad value, unknown name */
+  PYI_ERR_OUT_OF_MEMORY = -2,
+  PYI_ERR_STATE = -3,   /* the object is not in a state that allows the call */
+  PYI_ERR_IO = -4,      /* a file could not be read or written */
+  PYI_ERR_CORRUPT = -5, /* a libpyinstrument file or buffer is damaged */
+  PYI_ERR_FORMAT = -6,  /* the input is not a libpyinstrument session at all */
+  PYI_ERR_VERSION = -7, /* made by a newer version (struct size, file format) */
+  PYI_ERR_LIMIT = -8,   /* a fixed limit was reached (e.g. active sessions) */
+  PYI_ERR_INTERNAL = -9 /* a bug in libpyinstrument; please report it */
+} pyi_status;
+
+/* A static, human-readable name for `status` ("PYI_ERR_IO: input/output
+ * error"); never NULL, also for unknown values. Thread-safe. */
+PYI_API const char *pyi_status_str(int status);
+
+/* The message of the last failed call on the calling thread, or "" if none
+ * failed yet. Never NULL. Valid until the next pyi_* call on this thread.
+ * Thread-safe (the message is thread-local). */
+PYI_API const char *pyi_last_error(void);
+
+/* ---- Frames ------------------------------------------------------------ */
+
+/* A registered frame identity. 0 is never a valid id. */
+typedef uint32_t pyi_frame_id;
+
+/* Frame flags for pyi_frame_register_flags(). */
+#define PYI_FRAME_HIDDEN 0x1u   /* left out of reports (__tracebackhide__) */
+#define PYI_FRAME_PROFILER 0x2u /* the host's profiler glue; reports skip it */
+
+/* Interns a frame identity (function, file, line of definition, module or
+ * class) and stores its id in *out. Registering the same identity again
+ * returns the same id. Strings are copied. `file` and `module` may be NULL
+ * (stored as ""). Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (function or out
+ * NULL), PYI_ERR_LIMIT (2^32 - 2 frames registered) or PYI_ERR_OUT_OF_MEMORY.
+ * Thread-safe. */
+PYI_API pyi_status pyi_frame_register(const char *function, const char *file,
+                                      uint32_t line, const char *module,
+                                      pyi_frame_id *out);
+
+/* As pyi_frame_register, with PYI_FRAME_* flags (part of the identity).
+ * Unknown flag bits give PYI_ERR_INVALID_ARGUMENT. Thread-safe. */
+PYI_API pyi_status pyi_frame_register_flags(const char *function,
+                                            const char *file, uint32_t line,
+                                            const char *module, uint32_t flags,
+                                            pyi_frame_id *out);
+
+/* ---- Hot path ------------------------------------------------------------ */
+
+/* Pushes `frame` onto the calling thread's shadow stack. The thread's stack is
+ * kept whether or not a session runs, so a session started later sees the
+ * frames already entered. Costs a few nanoseconds: no clock read, lock or
+ * allocation unless a sample is due. An id that was never registered is
+ * reported as "<unknown frame N>" in sessions. Thread-safe (acts on the
+ * calling thread only). */
+PYI_API void pyi_frame_enter(pyi_frame_id frame);
+
+/* Pops `frame` from the calling thread's shadow stack. An exit that does not
+ * match the top of the stack is counted as unbalanced in every running
+ * session and repaired: if `frame` is further down, the frames above it are
+ * popped too; if it is not on the stack, the call is ignored. Thread-safe
+ * (acts on the calling thread only). */
+PYI_API void pyi_frame_exit(pyi_frame_id frame);
+
+/* Nonzero when a running session wants a sample from the calling thread: the
+ * cheap check for hosts that walk their own stack at safe points (a Lua count
+ * hook, an interpreter's eval breaker). Thread-safe. */
+PYI_API int pyi_sample_due(void);
+
+/* Records one sample of the calling thread with a stack the host walked:
+ * frames[0] is the outermost frame, frames[depth - 1] the running one. The
+ * sample's time is the time since this thread's previous sample. Call it when
+ * pyi_sample_due() says so; other calls are accepted and timed the same way.
+ * Does nothing when no session runs or when `frames` is NULL with depth > 0.
+ * Thread-safe (acts on the calling thread only). */
+PYI_API void pyi_thread_sample(const pyi_frame_id *frames, size_t depth);
+
+/* Names the calling thread in sessions (copied; the default is the OS thread
+ * name). Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (name NULL) or
+ * PYI_ERR_OUT_OF_MEMORY. Thread-safe (acts on the calling thread only). */
+PYI_API pyi_status pyi_thread_set_name(const char *name);
+
+/* ---- Options ------------------------------------------------------------- */
+
+/* How sample time is measured (pyi_options.clock). */
+#define PYI_CLOCK_WALL 0       /* monotonic wall time */
+#define PYI_CLOCK_THREAD_CPU 1 /* the sampled thread's own CPU time */
+#define PYI_CLOCK_CALLBACK 2   /* pyi_options.clock_callback, in nanoseconds */
+
+/* How the hot path learns that a sample is due (pyi_options.gating). */
+#define PYI_GATING_TIMING_THREAD 0 /* a timing thread ticks every interval */
+#define PYI_GATING_EVERY_EVENT 1   /* the clock is read on every enter/exit */
+
+/* A host clock: returns nanoseconds from any fixed origin, never decreasing.
+ * Called from every profiled thread; must be thread-safe. */
+typedef int64_t (*pyi_clock_fn)(void *user_data);
+
+/* Session options. Always set up with pyi_options_init(), then change fields.
+ * Fields are only ever appended; `struct_size` tells the library which
+ * version of the struct the caller was compiled with. */
+typedef struct pyi_options {
+  uint32_t struct_size; /* sizeof(pyi_options), set by pyi_options_init */
+  uint32_t clock;       /* PYI_CLOCK_*; default PYI_CLOCK_WALL */
+  int64_t interval_ns;  /* sampling interval; default 1000000 (1 ms) */
+  uint32_t gating;      /* PYI_GATING_*; default PYI_GATING_TIMING_THREAD */
+  uint32_t reserved0;   /* must be 0 */
+  pyi_clock_fn clock_callback; /* for PYI_CLOCK_CALLBACK */
+  void *clock_user_data;       /* passed to clock_callback */
+  /* Shown in reports ("what was profiled"); copied; may be NULL. */
+  const char *target_description;
+  /* Sample memory this session may use; 0 means no cap. Once reached, new
+   * samples are dropped and counted. Default 512 MiB. */
+  uint64_t memory_cap_bytes;
+  /* Files under these path prefixes are library code in reports. NULL with
+   * count 0 means the system prefixes ("/usr/", "/lib/", "/lib64/", "/opt/").
+   * Copied. */
+  const char *const *library_roots;
+  size_t library_root_count;
+} pyi_options;
+
+/* Fills *options with the defaults of this header's version. Returns PYI_OK or
+ * PYI_ERR_INVALID_ARGUMENT (options NULL). Thread-safe. */
+PYI_API pyi_status pyi_options_init(pyi_options *options);
+
+/* ---- Sessions ------------------------------------------------------------ */
+
+/* A profiling session: running, then stopped, or loaded from a file. */
+typedef struct pyi_session pyi_session;
+
+/* Bytes owned by the library; release with pyi_buffer_free(). */
+typedef struct pyi_buffer {
+  char *data;
+  size_t size;
+} pyi_buffer;
+
+/* Releases buffer->data and zeroes *buffer. Accepts NULL and a zeroed
+ * buffer. Thread-compatible. */
+PYI_API void pyi_buffer_free(pyi_buffer *buffer);
+
+/* Starts a session and stores it in *out; the session samples every thread
+ * that calls in until pyi_session_stop(). Several sessions may run at once;
+ * each receives every sample. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (out
+ * NULL, a bad option), PYI_ERR_VERSION (options->struct_size from a newer
+ * header), PYI_ERR_LIMIT (too many running sessions), PYI_ERR_OUT_OF_MEMORY
+ * or PYI_ERR_INTERNAL (the timing thread could not start). `options` may be
+ * NULL for the defaults. Thread-safe. */
+PYI_API pyi_status pyi_session_start(const pyi_options *options,
+                                     pyi_session **out);
+
+/* Stops a running session; it keeps what it recorded. Any thread may stop
+ * any session. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (session NULL) or
+ * PYI_ERR_STATE (not running). Thread-compatible. */
+PYI_API pyi_status pyi_session_stop(pyi_session *session);
+
+/* Stops the session if it runs and frees it. Accepts NULL.
+ * Thread-compatible. */
+PYI_API void pyi_session_free(pyi_session *session);
+
+/* Counters of a stopped or loaded session. */
+typedef struct pyi_session_stats {
+  uint32_t struct_size;       /* set by the caller: sizeof(pyi_session_stats) */
+  uint32_t thread_count;      /* threads that recorded samples or events */
+  uint64_t sample_count;      /* samples kept */
+  uint64_t dropped_samples;   /* samples dropped at the memory cap */
+  uint64_t unbalanced_exits;  /* exits that did not match the stack */
+  int64_t duration_ns;        /* start to stop, on the session's clock */
+  int64_t cpu_time_ns;        /* process CPU time during the session */
+  int64_t start_time_unix_ns; /* wall-clock start */
+  int64_t interval_ns;
+} pyi_session_stats;
+
+/* Fills *out (whose struct_size the caller set). Returns PYI_OK,
+ * PYI_ERR_INVALID_ARGUMENT (NULL argument, struct_size too small),
+ * PYI_ERR_VERSION (struct_size larger than this library knows) or
+ * PYI_ERR_STATE (session still running). Thread-compatible. */
+PYI_API pyi_status pyi_session_get_stats(const pyi_session *session,
+                                         pyi_session_stats *out);
+
+/* Writes the session to `path` as a `.pb` file, atomically: a temporary file
+ * in the same directory, then a rename, so an existing file is either
+ * replaced whole or left as it was. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT,
+ * PYI_ERR_STATE (still running), PYI_ERR_IO or PYI_ERR_OUT_OF_MEMORY.
+ * Thread-compatible. */
+PYI_API pyi_status pyi_session_save(const pyi_session *session,
+                                    const char *path);
+
+/* Serialises the session into *out (release with pyi_buffer_free). Returns
+ * as pyi_session_save, without PYI_ERR_IO. Thread-compatible. */
+PYI_API pyi_status pyi_session_save_to_buffer(const pyi_session *session,
+                                              pyi_buffer *out);
+
+/* Loads a `.pb` session file into a new stopped session in *out. Every index
+ * and length is checked. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT, PYI_ERR_IO
+ * (cannot read), PYI_ERR_FORMAT (empty, or not a libpyinstrument session),
+ * PYI_ERR_CORRUPT (truncated or damaged), PYI_ERR_VERSION (a newer format)
+ * or PYI_ERR_OUT_OF_MEMORY. On error *out is set to NULL. Thread-safe. */
+PYI_API pyi_status pyi_session_load(const char *path, pyi_session **out);
+
+/* As pyi_session_load, from `size` bytes at `data` (copied). Thread-safe. */
+PYI_API pyi_status pyi_session_load_from_buffer(const void *data, size_t size,
+                                                pyi_session **out);
+
+/* Renders a report of the session with the named renderer ("text") and
+ * options as comma-separated key=value pairs (NULL or "" for the defaults;
+ * for "text": unicode, color, time=seconds|percent, show_all, threshold,
+ * thread). The report goes to *out (release with pyi_buffer_free).
+ * Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (unknown renderer or option, bad
+ * value), PYI_ERR_STATE (still running) or PYI_ERR_OUT_OF_MEMORY.
+ * Thread-compatible. */
+PYI_API pyi_status pyi_session_render(const pyi_session *session,
+                                      const char *renderer,
+                                      const char *options, pyi_buffer *out);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* PYINSTRUMENT_PYINSTRUMENT_H_ */

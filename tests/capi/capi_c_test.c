@@ -1,0 +1,344 @@
+/*
+ * Tests of the C ABI written in C: the header must compile as C99 with
+ * -Wall -Wextra -pedantic -Werror, and every call here goes through it
+ * exactly as a C host's would. capi_test.cc runs each function as a
+ * GoogleTest case; a function returns 0 on success, or fills `failure` and
+ * returns the failing line.
+ */
+#include "capi_c_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pyinstrument/pyinstrument.h>
+
+#define CHECK(condition)                                                  \
+  do {                                                                    \
+    if (!(condition)) {                                                   \
+      snprintf(failure, CAPI_FAILURE_SIZE, "%s:%d: %s (last error: %s)", \
+               __FILE__, __LINE__, #condition, pyi_last_error());         \
+      return __LINE__;                                                    \
+    }                                                                     \
+  } while (0)
+
+#define MS 1000000
+
+static int64_t fake_now;
+static int64_t fake_clock(void *user_data) {
+  (void)user_data;
+  return fake_now;
+}
+
+static pyi_status start_fake_session(pyi_session **out) {
+  pyi_options options;
+  pyi_status status = pyi_options_init(&options);
+  if (status != PYI_OK) return status;
+  options.clock = PYI_CLOCK_CALLBACK;
+  options.clock_callback = fake_clock;
+  options.gating = PYI_GATING_EVERY_EVENT;
+  options.target_description = "capi test";
+  fake_now = 0;
+  return pyi_session_start(&options, out);
+}
+
+int capi_test_version(char *failure) {
+  CHECK(pyi_version() == PYI_VERSION_NUMBER);
+  CHECK(strcmp(pyi_version_string(), PYI_VERSION_STRING) == 0);
+  return 0;
+}
+
+int capi_test_status_strings(char *failure) {
+  int code;
+  for (code = 0; code >= PYI_ERR_INTERNAL; --code) {
+    CHECK(pyi_status_str(code) != NULL);
+    CHECK(strlen(pyi_status_str(code)) > 0);
+  }
+  CHECK(strstr(pyi_status_str(PYI_ERR_CORRUPT), "CORRUPT") != NULL);
+  CHECK(strcmp(pyi_status_str(12345), "unknown pyi_status") == 0);
+  CHECK(pyi_last_error() != NULL);
+  return 0;
+}
+
+int capi_test_options(char *failure) {
+  pyi_options options;
+  pyi_session *session = (pyi_session *)1;
+  CHECK(pyi_options_init(NULL) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_options_init(&options) == PYI_OK);
+  CHECK(options.struct_size == sizeof(pyi_options));
+  CHECK(options.interval_ns == 1000000);
+  CHECK(options.clock == PYI_CLOCK_WALL);
+  CHECK(options.gating == PYI_GATING_TIMING_THREAD);
+  CHECK(options.memory_cap_bytes > 0);
+
+  options.struct_size = 4;
+  CHECK(pyi_session_start(&options, &session) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(session == NULL);
+  CHECK(strstr(pyi_last_error(), "struct_size") != NULL);
+
+  pyi_options_init(&options);
+  options.struct_size = sizeof(pyi_options) + 8;
+  CHECK(pyi_session_start(&options, &session) == PYI_ERR_VERSION);
+
+  pyi_options_init(&options);
+  options.interval_ns = 0;
+  CHECK(pyi_session_start(&options, &session) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "interval_ns") != NULL);
+
+  pyi_options_init(&options);
+  options.clock = 7;
+  CHECK(pyi_session_start(&options, &session) == PYI_ERR_INVALID_ARGUMENT);
+
+  pyi_options_init(&options);
+  options.clock = PYI_CLOCK_CALLBACK;
+  CHECK(pyi_session_start(&options, &session) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "clock_callback") != NULL);
+
+  pyi_options_init(&options);
+  options.gating = 9;
+  CHECK(pyi_session_start(&options, &session) == PYI_ERR_INVALID_ARGUMENT);
+
+  pyi_options_init(&options);
+  options.library_root_count = 2;
+  CHECK(pyi_session_start(&options, &session) == PYI_ERR_INVALID_ARGUMENT);
+
+  CHECK(pyi_session_start(NULL, NULL) == PYI_ERR_INVALID_ARGUMENT);
+  return 0;
+}
+
+int capi_test_null_arguments(char *failure) {
+  pyi_frame_id id = 99;
+  pyi_session_stats stats;
+  pyi_buffer buffer;
+  pyi_session *session = NULL;
+  CHECK(pyi_frame_register(NULL, "f.c", 1, NULL, &id) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(id == 0);
+  CHECK(pyi_frame_register("f", "f.c", 1, NULL, NULL) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_frame_register_flags("f", "f.c", 1, NULL, 0x80, &id) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_stop(NULL) == PYI_ERR_INVALID_ARGUMENT);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(NULL, &stats) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_save(NULL, "x.pb") == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_save_to_buffer(NULL, &buffer) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(buffer.data == NULL && buffer.size == 0);
+  CHECK(pyi_session_load(NULL, &session) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_load("x.pb", NULL) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_load_from_buffer(NULL, 3, &session) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_render(NULL, "text", NULL, &buffer) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_thread_set_name(NULL) == PYI_ERR_INVALID_ARGUMENT);
+  /* Destroy functions and hot-path calls accept what they are given. */
+  pyi_session_free(NULL);
+  pyi_buffer_free(NULL);
+  memset(&buffer, 0, sizeof(buffer));
+  pyi_buffer_free(&buffer);
+  pyi_thread_sample(NULL, 4);
+  pyi_thread_sample(NULL, 0);
+  return 0;
+}
+
+int capi_test_register_interns(char *failure) {
+  pyi_frame_id a, b, c, hidden;
+  CHECK(pyi_frame_register("capi_fn", "capi.c", 3, "capi", &a) == PYI_OK);
+  CHECK(pyi_frame_register("capi_fn", "capi.c", 3, "capi", &b) == PYI_OK);
+  CHECK(pyi_frame_register("capi_fn", "capi.c", 4, "capi", &c) == PYI_OK);
+  CHECK(pyi_frame_register_flags("capi_fn", "capi.c", 3, "capi",
+                                 PYI_FRAME_HIDDEN, &hidden) == PYI_OK);
+  CHECK(a != 0);
+  CHECK(a == b);
+  CHECK(a != c);
+  CHECK(a != hidden);
+  return 0;
+}
+
+/* Runs main -> work (3 ms) -> main (1 ms) on a fake clock. */
+static int record_small_session(char *failure, pyi_session **out) {
+  pyi_frame_id main_frame, work;
+  CHECK(pyi_frame_register("capi_main", "app.c", 10, NULL, &main_frame) ==
+        PYI_OK);
+  CHECK(pyi_frame_register("capi_work", "app.c", 20, NULL, &work) == PYI_OK);
+  CHECK(start_fake_session(out) == PYI_OK);
+  pyi_frame_enter(main_frame);
+  fake_now = 1 * MS;
+  pyi_frame_enter(work);
+  fake_now = 4 * MS;
+  pyi_frame_exit(work);
+  fake_now = 5 * MS;
+  pyi_frame_exit(main_frame);
+  CHECK(pyi_session_stop(*out) == PYI_OK);
+  return 0;
+}
+
+int capi_test_session_lifecycle(char *failure) {
+  pyi_session *session = NULL;
+  pyi_session_stats stats;
+  pyi_buffer report = {NULL, 0};
+  int line = record_small_session(failure, &session);
+  if (line != 0) return line;
+
+  CHECK(pyi_session_stop(session) == PYI_ERR_STATE);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_OK);
+  CHECK(stats.sample_count == 3);
+  CHECK(stats.duration_ns == 5 * MS);
+  CHECK(stats.interval_ns == 1 * MS);
+  CHECK(stats.thread_count == 1);
+  CHECK(stats.dropped_samples == 0);
+  CHECK(stats.unbalanced_exits == 0);
+  stats.struct_size = 8;
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_ERR_INVALID_ARGUMENT);
+
+  CHECK(pyi_session_render(session, "text", "unicode=0,color=0", &report) ==
+        PYI_OK);
+  CHECK(report.data != NULL);
+  CHECK(report.size == strlen(report.data));
+  CHECK(strstr(report.data, "capi_main") != NULL);
+  CHECK(strstr(report.data, "capi_work") != NULL);
+  CHECK(strstr(report.data, "capi test") != NULL);
+  pyi_buffer_free(&report);
+  CHECK(report.data == NULL);
+
+  CHECK(pyi_session_render(session, "no-such-renderer", NULL, &report) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "no-such-renderer") != NULL);
+  CHECK(pyi_session_render(session, "text", "no_such_option=1", &report) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_running_session_refuses_reads(char *failure) {
+  pyi_session *session = NULL;
+  pyi_buffer buffer;
+  pyi_session_stats stats;
+  CHECK(start_fake_session(&session) == PYI_OK);
+  CHECK(pyi_session_save_to_buffer(session, &buffer) == PYI_ERR_STATE);
+  CHECK(pyi_session_render(session, "text", NULL, &buffer) == PYI_ERR_STATE);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_ERR_STATE);
+  /* Freeing a running session stops it. */
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_buffer_round_trip(char *failure) {
+  pyi_session *session = NULL, *loaded = NULL;
+  pyi_buffer bytes, again, first_report, second_report;
+  int line = record_small_session(failure, &session);
+  if (line != 0) return line;
+  CHECK(pyi_session_save_to_buffer(session, &bytes) == PYI_OK);
+  CHECK(bytes.size > 0);
+  CHECK(pyi_session_load_from_buffer(bytes.data, bytes.size, &loaded) ==
+        PYI_OK);
+  CHECK(pyi_session_save_to_buffer(loaded, &again) == PYI_OK);
+  CHECK(again.size == bytes.size);
+  CHECK(memcmp(again.data, bytes.data, bytes.size) == 0);
+  CHECK(pyi_session_render(session, "text", "color=0", &first_report) ==
+        PYI_OK);
+  CHECK(pyi_session_render(loaded, "text", "color=0", &second_report) ==
+        PYI_OK);
+  CHECK(strcmp(first_report.data, second_report.data) == 0);
+  pyi_buffer_free(&bytes);
+  pyi_buffer_free(&again);
+  pyi_buffer_free(&first_report);
+  pyi_buffer_free(&second_report);
+  pyi_session_free(session);
+  pyi_session_free(loaded);
+  return 0;
+}
+
+int capi_test_file_round_trip(char *failure, const char *directory) {
+  char path[4096];
+  pyi_session *session = NULL, *loaded = NULL;
+  pyi_session_stats stats;
+  int line = record_small_session(failure, &session);
+  if (line != 0) return line;
+  snprintf(path, sizeof(path), "%s/capi_round_trip.pb", directory);
+  CHECK(pyi_session_save(session, path) == PYI_OK);
+  CHECK(pyi_session_load(path, &loaded) == PYI_OK);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(loaded, &stats) == PYI_OK);
+  CHECK(stats.sample_count == 3);
+  CHECK(stats.duration_ns == 5 * MS);
+
+  snprintf(path, sizeof(path), "%s/no/such/dir/x.pb", directory);
+  CHECK(pyi_session_save(session, path) == PYI_ERR_IO);
+  CHECK(strstr(pyi_last_error(), "no/such/dir") != NULL);
+  pyi_session_free(loaded);
+  loaded = (pyi_session *)1;
+  CHECK(pyi_session_load(path, &loaded) == PYI_ERR_IO);
+  CHECK(loaded == NULL);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_bad_bytes(char *failure) {
+  pyi_session *session = NULL, *loaded = NULL;
+  pyi_buffer bytes;
+  const char text[] = "hello, this is not a session";
+  int line = record_small_session(failure, &session);
+  if (line != 0) return line;
+  CHECK(pyi_session_save_to_buffer(session, &bytes) == PYI_OK);
+
+  CHECK(pyi_session_load_from_buffer("", 0, &loaded) == PYI_ERR_FORMAT);
+  CHECK(pyi_session_load_from_buffer(text, sizeof(text), &loaded) ==
+        PYI_ERR_FORMAT);
+  CHECK(pyi_session_load_from_buffer(bytes.data, bytes.size - 3, &loaded) ==
+        PYI_ERR_CORRUPT);
+  CHECK(loaded == NULL);
+  pyi_buffer_free(&bytes);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_host_walked_stack(char *failure) {
+  pyi_frame_id frames[2];
+  pyi_session *session = NULL;
+  pyi_session_stats stats;
+  CHECK(pyi_frame_register("lua_main", "main.lua", 1, NULL, &frames[0]) ==
+        PYI_OK);
+  CHECK(pyi_frame_register("lua_step", "main.lua", 9, NULL, &frames[1]) ==
+        PYI_OK);
+  CHECK(start_fake_session(&session) == PYI_OK);
+  CHECK(pyi_thread_set_name("interpreter") == PYI_OK);
+  CHECK(pyi_sample_due());
+  fake_now = 2 * MS;
+  pyi_thread_sample(frames, 2);
+  fake_now = 3 * MS;
+  pyi_thread_sample(frames, 1);
+  CHECK(pyi_session_stop(session) == PYI_OK);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_OK);
+  CHECK(stats.sample_count == 2);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_unbalanced_exits_reported(char *failure) {
+  pyi_frame_id a, b;
+  pyi_session *session = NULL;
+  pyi_session_stats stats;
+  CHECK(pyi_frame_register("capi_unbalanced_a", "u.c", 1, NULL, &a) == PYI_OK);
+  CHECK(pyi_frame_register("capi_unbalanced_b", "u.c", 2, NULL, &b) == PYI_OK);
+  CHECK(start_fake_session(&session) == PYI_OK);
+  pyi_frame_exit(a); /* never entered */
+  pyi_frame_enter(a);
+  pyi_frame_enter(b);
+  pyi_frame_exit(a); /* b's exit was missed */
+  CHECK(pyi_session_stop(session) == PYI_OK);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_OK);
+  CHECK(stats.unbalanced_exits == 2);
+  pyi_session_free(session);
+  return 0;
+}

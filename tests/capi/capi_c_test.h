@@ -1,0 +1,28 @@
+/* The C test functions of capi_c_test.c, run by capi_test.cc. */
+#ifndef PYI_TESTS_CAPI_CAPI_C_TEST_H_
+#define PYI_TESTS_CAPI_CAPI_C_TEST_H_
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CAPI_FAILURE_SIZE 1024
+
+int capi_test_version(char *failure);
+int capi_test_status_strings(char *failure);
+int capi_test_options(char *failure);
+int capi_test_null_arguments(char *failure);
+int capi_test_register_interns(char *failure);
+int capi_test_session_lifecycle(char *failure);
+int capi_test_running_session_refuses_reads(char *failure);
+int capi_test_buffer_round_trip(char *failure);
+int capi_test_file_round_trip(char *failure, const char *directory);
+int capi_test_bad_bytes(char *failure);
+int capi_test_host_walked_stack(char *failure);
+int capi_test_unbalanced_exits_reported(char *failure);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PYI_TESTS_CAPI_CAPI_C_TEST_H_ */

@@ -1,0 +1,36 @@
+// Runs the C-language tests of capi_c_test.c as GoogleTest cases, so that
+// each is counted and reported on its own.
+
+#include <cstdlib>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/capi/capi_c_test.h"
+
+namespace {
+
+#define PYI_C_TEST(name, ...)                                    \
+  TEST(CApiTest, name) {                                         \
+    char failure[CAPI_FAILURE_SIZE] = {};                        \
+    EXPECT_EQ(capi_test_##name(failure, ##__VA_ARGS__), 0) << failure; \
+  }
+
+std::string TempDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return dir != nullptr ? dir : "/tmp";
+}
+
+PYI_C_TEST(version)
+PYI_C_TEST(status_strings)
+PYI_C_TEST(options)
+PYI_C_TEST(null_arguments)
+PYI_C_TEST(register_interns)
+PYI_C_TEST(session_lifecycle)
+PYI_C_TEST(running_session_refuses_reads)
+PYI_C_TEST(buffer_round_trip)
+PYI_C_TEST(file_round_trip, TempDir().c_str())
+PYI_C_TEST(bad_bytes)
+PYI_C_TEST(host_walked_stack)
+PYI_C_TEST(unbalanced_exits_reported)
+
+}  // namespace
