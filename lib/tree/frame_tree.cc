@@ -178,14 +178,38 @@ FrameTree BuildTimelineTree(const Session& session, size_t thread_index) {
     depth[n] = depth[thread.nodes[n].parent] + 1;
   }
 
-  // The stack of the previous sample, as trie nodes and as the tree nodes
-  // opened for them; entry 0 is the empty stack / the root.
-  std::vector<uint32_t> open_trie = {kEmptyStackNode};
-  std::vector<uint32_t> open_tree = {tree.root()};
-  // Time spent in a tree node itself since its last child was opened; it
-  // becomes a `[self]` child when the next child opens (or at the end), or
-  // stays in the node when the node never gets children.
+  // The structure is first laid out in flat arrays and only then copied into
+  // TreeNodes whose child vectors are allocated at their final size: growing
+  // a vector per node as children arrive costs more than the whole walk.
+  // Node ids are the same in both; a child's id is larger than its parent's,
+  // and siblings' ids follow their chronological order.
+  struct Flat {
+    uint32_t parent;
+    uint32_t frame;
+    uint32_t children;
+    NodeKind kind;
+  };
+  std::vector<Flat> flat = {{kNoNode, kNoFrame, 0, NodeKind::kRoot}};
+  // For frames and the root: time spent in the node itself since its last
+  // child was opened; it becomes a `[self]` child when the next child opens
+  // (or at the end), or stays in the node when it never gets children. For
+  // `[self]` nodes: their time.
   std::vector<int64_t> pending = {0};
+  flat.reserve(samples / 2 + 16);
+  pending.reserve(samples / 2 + 16);
+  auto add = [&](uint32_t parent, NodeKind kind, uint32_t frame,
+                 int64_t time) {
+    const uint32_t id = static_cast<uint32_t>(flat.size());
+    flat.push_back({parent, frame, 0, kind});
+    pending.push_back(time);
+    ++flat[parent].children;
+    return id;
+  };
+
+  // The stack of the previous sample, as trie nodes and as the nodes opened
+  // for them; entry 0 is the empty stack / the root.
+  std::vector<uint32_t> open_trie = {kEmptyStackNode};
+  std::vector<uint32_t> open_node = {0};
   std::vector<uint32_t> new_path;  // scratch: trie nodes to open, leaf first
 
   for (size_t i = 0; i < samples; ++i) {
@@ -203,48 +227,44 @@ FrameTree BuildTimelineTree(const Session& session, size_t thread_index) {
         node = thread.nodes[node].parent;
       }
       open_trie.resize(depth[node] + 1);
-      open_tree.resize(depth[node] + 1);
+      open_node.resize(depth[node] + 1);
       for (auto it = new_path.rbegin(); it != new_path.rend(); ++it) {
-        const uint32_t parent = open_tree.back();
+        const uint32_t parent = open_node.back();
         if (pending[parent] > 0) {
-          const uint32_t self_node =
-              tree.NewNode(NodeKind::kSelf, kNoFrame, pending[parent]);
-          tree.AppendChild(parent, self_node);
-          pending.push_back(0);
+          add(parent, NodeKind::kSelf, kNoFrame, pending[parent]);
           pending[parent] = 0;
         }
-        const uint32_t child =
-            tree.NewNode(NodeKind::kFrame, thread.nodes[*it].frame, 0);
-        tree.AppendChild(parent, child);
-        pending.push_back(0);
         open_trie.push_back(*it);
-        open_tree.push_back(child);
+        open_node.push_back(
+            add(parent, NodeKind::kFrame, thread.nodes[*it].frame, 0));
       }
     }
-    int64_t& leaf_time = pending[open_tree.back()];
+    int64_t& leaf_time = pending[open_node.back()];
     leaf_time = SaturatingAdd(leaf_time, duration);
   }
 
-  // Time spent after a node's last call becomes its last `[self]` child; a
-  // node without calls keeps its time. `[self]` nodes already hold theirs.
-  const size_t built = tree.arena_size();
-  for (uint32_t index = 0; index < built; ++index) {
-    TreeNode& node = tree.mutable_node(index);
-    if (node.kind == NodeKind::kSelf) continue;
-    if (node.children.empty()) {
-      node.total_ns = pending[index];
-    } else if (pending[index] > 0) {
-      const int64_t time = pending[index];
-      const uint32_t self_node = tree.NewNode(NodeKind::kSelf, kNoFrame, time);
-      tree.AppendChild(index, self_node);
+  // Time spent after a node's last call becomes its last `[self]` child.
+  const size_t built = flat.size();
+  for (uint32_t id = 0; id < built; ++id) {
+    if (flat[id].kind != NodeKind::kSelf && flat[id].children > 0 &&
+        pending[id] > 0) {
+      add(id, NodeKind::kSelf, kNoFrame, pending[id]);
+      pending[id] = 0;
     }
   }
-  // Children always have larger indices than their parents, so a reverse
-  // pass sums totals bottom-up.
-  for (size_t index = tree.arena_size(); index-- > 1;) {
-    const TreeNode& node = tree.node(static_cast<uint32_t>(index));
-    TreeNode& parent = tree.mutable_node(node.parent);
-    parent.total_ns = SaturatingAdd(parent.total_ns, node.total_ns);
+  // Totals bottom-up: `pending` now holds every node's own time.
+  for (size_t id = flat.size(); id-- > 1;) {
+    pending[flat[id].parent] =
+        SaturatingAdd(pending[flat[id].parent], pending[id]);
+  }
+
+  tree.Reserve(flat.size());
+  tree.mutable_node(0).total_ns = pending[0];
+  tree.mutable_node(0).children.reserve(flat[0].children);
+  for (uint32_t id = 1; id < flat.size(); ++id) {
+    tree.NewNode(flat[id].kind, flat[id].frame, pending[id]);
+    tree.mutable_node(id).children.reserve(flat[id].children);
+    tree.AppendChild(flat[id].parent, id);
   }
   return tree;
 }
