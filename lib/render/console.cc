@@ -1,6 +1,7 @@
 #include "lib/render/console.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/types/span.h"
 #include "lib/base/status.h"
 #include "lib/tree/frame_tree.h"
 #include "lib/tree/processors.h"
@@ -124,9 +126,17 @@ bool IsSeparator(char c) { return c == '/' || c == '\\'; }
 // Shortens file paths for display; see console.h for the rule.
 class PathShortener {
  public:
-  explicit PathShortener(const Session& session) : session_(session) {
+  // `shown` lists the frames the report prints (repeats are fine): only
+  // their files decide the shared application directory, so frames the
+  // report leaves out (the profiler's entry frames, say) cannot stop it
+  // from shortening.
+  PathShortener(const Session& session, absl::Span<const uint32_t> shown)
+      : session_(session) {
     bool first = true;
-    for (uint32_t frame = 0; frame < session.frames.size(); ++frame) {
+    std::vector<uint8_t> seen(session.frames.size(), 0);
+    for (uint32_t frame : shown) {
+      if (seen[frame]) continue;
+      seen[frame] = 1;
       const std::string& file = session.FilePath(frame);
       // Names without a directory ("<string>", "app.c") have nothing to
       // shorten and must not collapse the shared prefix to nothing.
@@ -188,24 +198,39 @@ class ConsoleWriter {
         options_(options),
         out_(*out),
         palette_(MakePalette(options.color)),
-        paths_(session),
         digits_(SecondsDecimals(session.interval_ns)) {}
 
   void Write() {
+    // Trees are built first: the path shortening depends on every frame the
+    // report prints, across threads.
+    struct Section {
+      size_t thread_index;
+      std::optional<FrameTree> tree;  // none for a thread without samples
+    };
+    std::vector<Section> sections;
+    std::vector<uint32_t> shown;
+    for (size_t t = 0; t < session_.threads.size(); ++t) {
+      if (!Selected(session_.threads[t])) continue;
+      Section& section = sections.emplace_back();
+      section.thread_index = t;
+      if (session_.threads[t].sample_nodes.empty()) continue;
+      section.tree = BuildThreadTree(t);
+      CollectShownFrames(*section.tree, &shown);
+    }
+    paths_.emplace(session_, shown);
+
     WriteHeader();
-    if (session_.SampleCount() == 0 && session_.threads.empty()) {
+    if (session_.threads.empty()) {
       out_ += "No samples were recorded.\n";
       return;
     }
-    bool any = false;
-    for (size_t t = 0; t < session_.threads.size(); ++t) {
-      if (!Selected(session_.threads[t])) continue;
-      any = true;
-      WriteThread(t);
-    }
-    if (!any) {
+    if (sections.empty()) {
       absl::StrAppend(&out_, "No thread matches threads=",
                       absl::StrJoin(options_.threads, ";"), ".\n");
+      return;
+    }
+    for (const Section& section : sections) {
+      WriteThread(section.thread_index, section.tree);
     }
   }
 
@@ -274,17 +299,7 @@ class ConsoleWriter {
     return false;
   }
 
-  void WriteThread(size_t thread_index) {
-    const ThreadSamples& thread = session_.threads[thread_index];
-    absl::StrAppend(&out_, palette_.bold, "Thread ");
-    if (!thread.name.empty()) absl::StrAppend(&out_, thread.name, " ");
-    absl::StrAppend(&out_, "(id ", thread.id, "): ",
-                    Plural(thread.sample_nodes.size(), "sample"), ", ",
-                    Seconds(thread.TotalDurationNs()), palette_.end, "\n\n");
-    if (thread.sample_nodes.empty()) {
-      out_ += "No samples were recorded.\n\n";
-      return;
-    }
+  FrameTree BuildThreadTree(size_t thread_index) const {
     FrameTree tree = options_.timeline
                          ? BuildTimelineTree(session_, thread_index)
                          : BuildAggregatedTree(session_, thread_index);
@@ -294,7 +309,44 @@ class ConsoleWriter {
         options_.timeline ? TimelineProcessors(options_.show_all)
                           : ConsoleProcessors(options_.show_all);
     RunProcessors(processors, processor_options, tree);
-    WriteTree(tree);
+    return tree;
+  }
+
+  // Frames of the nodes WriteTree prints (up to the depth cap).
+  void CollectShownFrames(const FrameTree& tree,
+                          std::vector<uint32_t>* frames) const {
+    std::vector<std::pair<uint32_t, uint32_t>> stack;  // (node, depth)
+    for (uint32_t child : tree.node(tree.root()).children) {
+      stack.emplace_back(child, 1);
+    }
+    while (!stack.empty()) {
+      const auto [index, depth] = stack.back();
+      stack.pop_back();
+      const TreeNode& node = tree.node(index);
+      uint32_t child_depth = depth;
+      if (!node.hidden_in_group) {
+        if (depth > options_.max_depth) continue;
+        if (node.kind == NodeKind::kFrame) frames->push_back(node.frame);
+        ++child_depth;
+      }
+      for (uint32_t child : node.children) {
+        stack.emplace_back(child, child_depth);
+      }
+    }
+  }
+
+  void WriteThread(size_t thread_index, const std::optional<FrameTree>& tree) {
+    const ThreadSamples& thread = session_.threads[thread_index];
+    absl::StrAppend(&out_, palette_.bold, "Thread ");
+    if (!thread.name.empty()) absl::StrAppend(&out_, thread.name, " ");
+    absl::StrAppend(&out_, "(id ", thread.id, "): ",
+                    Plural(thread.sample_nodes.size(), "sample"), ", ",
+                    Seconds(thread.TotalDurationNs()), palette_.end, "\n\n");
+    if (!tree.has_value()) {
+      out_ += "No samples were recorded.\n\n";
+      return;
+    }
+    WriteTree(*tree);
     out_ += "\n";
   }
 
@@ -395,7 +447,7 @@ class ConsoleWriter {
     const std::string& function = session_.String(frame.function);
     out_ += function.empty() ? "<unknown>" : function;
     out_ += color_end;
-    const absl::string_view file = paths_.Short(node.frame);
+    const absl::string_view file = paths_->Short(node.frame);
     if (!file.empty()) {
       absl::StrAppend(&out_, "  ", palette_.faint, file);
       if (frame.line != 0) absl::StrAppend(&out_, ":", frame.line);
@@ -419,7 +471,7 @@ class ConsoleWriter {
   const ConsoleOptions& options_;
   std::string& out_;
   const Palette palette_;
-  const PathShortener paths_;
+  std::optional<PathShortener> paths_;
   const int digits_;
 };
 
