@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "benchmarks/synthetic_session.h"
 #include "gtest/gtest.h"
 #include "lib/session/session.h"
 
@@ -548,6 +549,31 @@ Thread t (id 1): 1 sample, 0.010 s
          `- 0.010 e  libz.so
 
 )txt"));
+}
+
+TEST(ConsoleTest, SyntheticSessionInEveryMode) {
+  SyntheticSessionOptions synthetic;
+  synthetic.samples = 20'000;
+  synthetic.stacks = 500;
+  synthetic.threads = 2;
+  const Session session = MakeSyntheticSession(synthetic);
+  ASSERT_TRUE(ValidateSession(session).ok());
+  const std::string text = Render(session, Options());
+  // The profiler's entry frame is removed and does not stop application
+  // paths from being shortened.
+  EXPECT_NE(text.find("\n10.001 main  main.cc:20\n"), std::string::npos);
+  EXPECT_NE(text.find("Thread main (id 1000): 10000 samples"),
+            std::string::npos);
+  EXPECT_NE(text.find("Thread worker-1 (id 1001): 10000 samples"),
+            std::string::npos);
+  EXPECT_NE(text.find(" frames hidden]  "), std::string::npos);
+  EXPECT_EQ(text.find("pyi_thread_entry"), std::string::npos);
+  for (const char* spec :
+       {"show_all", "timeline", "timeline,show_all", "time=percent,color",
+        "threshold=0,unicode=false", "max_depth=1"}) {
+    const std::string other = Render(session, Options(spec));
+    EXPECT_NE(other.find("Thread worker-1"), std::string::npos) << spec;
+  }
 }
 
 TEST(ParseConsoleOptionsTest, ParsesEveryKey) {
