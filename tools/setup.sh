@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   bazel-bootstrap        # Bazel 4.2.3, run offline (see WORKSPACE)
-  g++ clang-14 lld-14    # gcc builds; clang builds the libFuzzer targets
+  g++ clang-14            # gcc builds; clang builds the libFuzzer targets
   libclang-rt-14-dev     # clang's sanitizer and libFuzzer runtimes
   libabsl-dev
   libprotobuf-dev protobuf-compiler

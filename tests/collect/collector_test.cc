@@ -423,6 +423,47 @@ TEST(CollectorTest, TimingThreadSamplesABusyLoop) {
             session->duration_ns);
 }
 
+TEST(CollectorTest, ThreadCpuClockCountsOnlyRunningTime) {
+  // Real time is the point: a sleeping frame costs no CPU time.
+  const uint32_t sleeper = Frame("cpu_sleeper");
+  const uint32_t spinner = Frame("cpu_spinner");
+  const uint32_t leaf = Frame("cpu_leaf");
+  RecorderOptions options;
+  options.clock = Clock::ThreadCpu();
+  options.interval_ns = kMs;
+  auto recorder = Recorder::Start(options);
+  ASSERT_TRUE(recorder.ok());
+  FrameEnter(leaf);  // sets this thread's CPU time base
+  FrameExit(leaf);
+  FrameEnter(sleeper);
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  FrameExit(sleeper);
+  FrameEnter(spinner);
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(40);
+  while (std::chrono::steady_clock::now() < until) {
+    FrameEnter(leaf);
+    FrameExit(leaf);
+  }
+  FrameExit(spinner);
+  absl::StatusOr<Session> session = (*recorder)->Stop();
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->clock, static_cast<uint32_t>(Clock::Kind::kThreadCpu));
+  const ThreadSamples* thread = FindThread(*session, SelfThreadId());
+  ASSERT_NE(thread, nullptr);
+  int64_t sleeping = 0;
+  int64_t spinning = 0;
+  for (size_t i = 0; i < thread->sample_nodes.size(); ++i) {
+    const std::vector<uint32_t> stack = thread->StackOf(thread->sample_nodes[i]);
+    if (stack.empty()) continue;
+    const std::string& root = session->FunctionName(stack[0]);
+    if (root == "cpu_sleeper") sleeping += thread->sample_durations_ns[i];
+    if (root == "cpu_spinner") spinning += thread->sample_durations_ns[i];
+  }
+  EXPECT_LT(sleeping, 10 * kMs);
+  EXPECT_GT(spinning, 20 * kMs);
+}
+
 TEST(CollectorTest, DeepStacksGrowAndOverflowSafely) {
   const uint32_t level = Frame("deep_level");
   constexpr int kDepth = 5000;

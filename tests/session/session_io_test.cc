@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -755,29 +757,89 @@ TEST_F(SessionFileTest, InvalidSessionKeepsPreviousFile) {
   EXPECT_EQ(*loaded, original);
 }
 
-TEST_F(SessionFileTest, UnwritableDirectoryKeepsPreviousFile) {
-  if (geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
-  const std::string path = Path("run.pb");
+// Permission checks do not apply to root, and CI runs as root. So the
+// permission tests run their body in a child process that first drops to the
+// unprivileged "nobody" user (uid/gid 65534) when the test runs as root, in
+// a directory under /tmp that user owns. The body returns 0 or the line of
+// the first failed check.
+constexpr uid_t kNobody = 65534;
+
+class PermissionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = "/tmp/pyi_session_io_perm.XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    if (geteuid() == 0) {
+      ASSERT_EQ(chown(dir_.c_str(), kNobody, kNobody), 0);
+    }
+  }
+  void TearDown() override {
+    chmod(dir_.c_str(), 0700);
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  std::string Path(const std::string& name) const {
+    return absl::StrCat(dir_, "/", name);
+  }
+
+  // Runs `body` without root's permission override; returns its result.
+  int RunUnprivileged(int (*body)(const std::string& dir)) {
+    if (geteuid() != 0) return body(dir_);
+    fflush(nullptr);
+    const pid_t child = fork();
+    if (child == 0) {
+      if (setgid(kNobody) != 0 || setuid(kNobody) != 0) _exit(200);
+      _exit(body(dir_));
+    }
+    int status = 0;
+    if (child < 0 || waitpid(child, &status, 0) != child) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+  }
+
+  std::string dir_;
+};
+
+#define PERMISSION_CHECK(condition) \
+  do {                              \
+    if (!(condition)) return __LINE__ % 200 + 1; \
+  } while (0)
+
+int SaveIntoReadOnlyDirectory(const std::string& dir) {
+  const std::string path = dir + "/run.pb";
   const Session original = MakeSmallSession();
-  ASSERT_TRUE(SaveSession(original, path).ok());
-  ASSERT_EQ(chmod(dir_.c_str(), 0500), 0);
+  PERMISSION_CHECK(SaveSession(original, path).ok());
+  PERMISSION_CHECK(chmod(dir.c_str(), 0500) == 0);
   absl::Status status = SaveSession(MakeRichSession(), path);
-  ASSERT_EQ(chmod(dir_.c_str(), 0700), 0);
-  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << status;
-  EXPECT_THAT(std::string(status.message()), HasSubstr(path));
+  PERMISSION_CHECK(chmod(dir.c_str(), 0700) == 0);
+  PERMISSION_CHECK(status.code() == absl::StatusCode::kPermissionDenied);
+  PERMISSION_CHECK(absl::StrContains(status.message(), path));
   absl::StatusOr<Session> loaded = LoadSession(path);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  EXPECT_EQ(*loaded, original);
+  PERMISSION_CHECK(loaded.ok());
+  PERMISSION_CHECK(*loaded == original);
+  return 0;
 }
 
-TEST_F(SessionFileTest, UnreadableFile) {
-  if (geteuid() == 0) GTEST_SKIP() << "root ignores file permissions";
-  const std::string path = Path("secret.pb");
-  ASSERT_TRUE(SaveSession(MakeSmallSession(), path).ok());
-  ASSERT_EQ(chmod(path.c_str(), 0), 0);
+TEST_F(PermissionTest, UnwritableDirectoryKeepsPreviousFile) {
+  EXPECT_EQ(RunUnprivileged(&SaveIntoReadOnlyDirectory), 0)
+      << "a check in SaveIntoReadOnlyDirectory failed (see its return value)";
+}
+
+int LoadUnreadableFile(const std::string& dir) {
+  const std::string path = dir + "/secret.pb";
+  PERMISSION_CHECK(SaveSession(MakeSmallSession(), path).ok());
+  PERMISSION_CHECK(chmod(path.c_str(), 0) == 0);
   absl::StatusOr<Session> loaded = LoadSession(path);
-  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(std::string(loaded.status().message()), HasSubstr(path));
+  PERMISSION_CHECK(loaded.status().code() ==
+                   absl::StatusCode::kPermissionDenied);
+  PERMISSION_CHECK(absl::StrContains(loaded.status().message(), path));
+  return 0;
+}
+
+TEST_F(PermissionTest, UnreadableFile) {
+  EXPECT_EQ(RunUnprivileged(&LoadUnreadableFile), 0)
+      << "a check in LoadUnreadableFile failed (see its return value)";
 }
 
 // ---------------------------------------------------------------------------
