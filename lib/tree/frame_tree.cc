@@ -95,6 +95,7 @@ std::string FrameTree::DebugString() const {
     absl::StrAppend(&out, " ", node.total_ns);
     if (node.group != kNoGroup) absl::StrAppend(&out, " g", node.group);
     if (node.hidden_in_group) out += " hidden";
+    if (node.recursion_depth > 1) absl::StrAppend(&out, " r", node.recursion_depth);
     out += "\n";
     for (auto it = node.children.rbegin(); it != node.children.rend(); ++it) {
       stack.emplace_back(*it, depth + 1);

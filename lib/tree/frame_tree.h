@@ -69,6 +69,10 @@ struct TreeNode {
   uint32_t frame = kNoFrame;       // index into Session::frames (kFrame only)
   uint32_t group = kNoGroup;       // index into FrameTree::groups()
   NodeKind kind = NodeKind::kFrame;
+  // Set by CollapseRecursion: the longest run of direct recursive calls of
+  // this frame folded into this node, the node's own call included. 1 when
+  // nothing was folded.
+  uint32_t recursion_depth = 1;
   // Set by GroupLibraryFrames on group members a console folds into the
   // group's "[N frames hidden]" line.
   bool hidden_in_group = false;
@@ -124,7 +128,8 @@ class FrameTree {
   size_t ReachableCount() const;
 
   // One line per reachable node, two spaces of indent per level:
-  //   `<label> <total_ns>` plus ` g<group>` and ` hidden` when set, where the
+  //   `<label> <total_ns>` plus ` g<group>`, ` hidden` and ` r<depth>` when
+  // set (recursion_depth above 1), where the
   // label is the function name, `[self]` or `[root]`. For tests and
   // debugging; the format may change.
   std::string DebugString() const;

@@ -1,14 +1,29 @@
 #include "lib/tree/processors.h"
 
 #include <algorithm>
+#include <limits>
+#include <optional>
+#include <regex>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace pyi {
 namespace internal {
 namespace {
+
+// Totals of a validated session cannot overflow; saturating keeps
+// unvalidated input away from signed overflow all the same.
+int64_t SaturatingAddNs(int64_t a, int64_t b) {
+  int64_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    return b > 0 ? std::numeric_limits<int64_t>::max()
+                 : std::numeric_limits<int64_t>::min();
+  }
+  return sum;
+}
 
 // Marks `index` as no longer part of the tree. Its subtree is left as it is:
 // unreachable nodes cost nothing but arena space.
@@ -29,10 +44,13 @@ void SetChildren(FrameTree& tree, uint32_t parent,
 // pyinstrument's delete_frame_from_tree(replace_with="children") for our
 // layout, where a leaf keeps its time in itself rather than in a `[self]`
 // child. Iterative: a chain of removed frames may be arbitrarily long.
-template <typename Predicate>
-void SpliceChildren(FrameTree& tree, uint32_t parent, Predicate remove) {
+// `on_removed(node, depth)` sees every removed node before its children are
+// read, with its distance from `parent` (1 for a child).
+template <typename Predicate, typename OnRemoved>
+bool SpliceChildren(FrameTree& tree, uint32_t parent, Predicate remove,
+                    OnRemoved on_removed) {
   const std::vector<uint32_t>& current = tree.node(parent).children;
-  if (std::none_of(current.begin(), current.end(), remove)) return;
+  if (std::none_of(current.begin(), current.end(), remove)) return false;
 
   std::vector<uint32_t> old_children = std::move(tree.mutable_node(parent).children);
   std::vector<uint32_t> result;
@@ -47,6 +65,7 @@ void SpliceChildren(FrameTree& tree, uint32_t parent, Predicate remove) {
       result.push_back(child);
       continue;
     }
+    on_removed(child, size_t{1});
     open.push_back({child, 0});
     while (!open.empty()) {
       const Open top = open.back();
@@ -56,6 +75,7 @@ void SpliceChildren(FrameTree& tree, uint32_t parent, Predicate remove) {
         const uint32_t next = grandchildren[top.next_child];
         ++open.back().next_child;
         if (remove(next)) {
+          on_removed(next, open.size() + 1);
           open.push_back({next, 0});
         } else {
           result.push_back(next);
@@ -72,6 +92,12 @@ void SpliceChildren(FrameTree& tree, uint32_t parent, Predicate remove) {
     }
   }
   SetChildren(tree, parent, std::move(result));
+  return true;
+}
+
+template <typename Predicate>
+void SpliceChildren(FrameTree& tree, uint32_t parent, Predicate remove) {
+  SpliceChildren(tree, parent, remove, [](uint32_t, size_t) {});
 }
 
 // Visits every reachable node in preorder, calling `visit(node)` before its
@@ -112,7 +138,77 @@ void CombineSiblings(FrameTree& tree, uint32_t from, uint32_t into) {
   }
   TreeNode& target = tree.mutable_node(into);
   target.total_ns += tree.node(from).total_ns;
+  target.recursion_depth =
+      std::max(target.recursion_depth, tree.node(from).recursion_depth);
   Detach(tree, from);
+}
+
+// Merges the children of `index` that are calls of the same frame (and all
+// `[self]` children) into the first of each, keeping first-seen order.
+// Returns the children that took in others' children (and so may now hold
+// mergeable children themselves).
+std::vector<uint32_t> MergeSameFrameChildren(FrameTree& tree,
+                                             uint32_t index) {
+  // Most nodes have a handful of children: a linear scan beats hashing there.
+  constexpr size_t kLinearScanLimit = 16;
+  auto key_of = [&tree](uint32_t node) {
+    return tree.node(node).kind == NodeKind::kSelf ? kNoFrame
+                                                   : tree.node(node).frame;
+  };
+  std::vector<uint32_t> children =
+      std::move(tree.mutable_node(index).children);
+  tree.mutable_node(index).children.clear();
+  std::vector<uint32_t> kept;
+  std::vector<uint32_t> grown;
+  kept.reserve(children.size());
+  absl::flat_hash_map<uint32_t, uint32_t> first_by_key;
+  const bool use_map = children.size() > kLinearScanLimit;
+  for (uint32_t child : children) {
+    const uint32_t key = key_of(child);
+    uint32_t into = kNoNode;
+    if (use_map) {
+      auto [it, inserted] = first_by_key.try_emplace(key, child);
+      if (!inserted) into = it->second;
+    } else {
+      for (uint32_t candidate : kept) {
+        if (key_of(candidate) == key) {
+          into = candidate;
+          break;
+        }
+      }
+    }
+    if (into == kNoNode) {
+      kept.push_back(child);
+      continue;
+    }
+    if (!tree.node(child).children.empty()) grown.push_back(into);
+    CombineSiblings(tree, child, into);
+  }
+  tree.mutable_node(index).children = std::move(kept);
+  return grown;
+}
+
+// std::regex reports a bad pattern, and a match too deep for its
+// backtracking engine, only by throwing. These two functions are the only
+// places in lib/tree that catch, so no exception leaves it.
+std::optional<std::regex> CompileRegex(const std::string& pattern,
+                                       std::string* error) {
+  try {
+    return std::regex(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    if (error != nullptr) *error = e.what();
+    return std::nullopt;
+  }
+}
+
+// Python's re.match: the match must start at the beginning of `text`.
+bool MatchesFromStart(const std::regex& regex, const std::string& text) {
+  try {
+    return std::regex_search(text, regex,
+                             std::regex_constants::match_continuous);
+  } catch (const std::regex_error&) {
+    return false;
+  }
 }
 
 bool IsSelf(const FrameTree& tree, uint32_t index) {
@@ -129,7 +225,9 @@ double Share(int64_t part, int64_t whole) {
 }  // namespace
 }  // namespace internal
 
+using internal::CompileRegex;
 using internal::Detach;
+using internal::MatchesFromStart;
 using internal::ForEachNodePreorder;
 using internal::IsSelf;
 using internal::SetChildren;
@@ -142,6 +240,30 @@ void RemoveHiddenFrames(FrameTree& tree, const ProcessorOptions&) {
   };
   ForEachNodePreorder(tree, [&](uint32_t index) {
     SpliceChildren(tree, index, hidden);
+  });
+}
+
+void RemoveImportlibFrames(FrameTree& tree, const ProcessorOptions& options) {
+  if (options.importlib_patterns.empty()) return;
+  const Session& session = tree.session();
+  std::vector<int8_t> cache(session.frames.size(), -1);  // per frame
+  auto matches = [&](uint32_t index) {
+    const TreeNode& node = tree.node(index);
+    if (node.kind != NodeKind::kFrame) return false;
+    int8_t& cached = cache[node.frame];
+    if (cached < 0) {
+      const std::string& file = session.FilePath(node.frame);
+      cached = std::any_of(options.importlib_patterns.begin(),
+                           options.importlib_patterns.end(),
+                           [&file](const std::string& pattern) {
+                             return !pattern.empty() &&
+                                    absl::StrContains(file, pattern);
+                           });
+    }
+    return cached == 1;
+  };
+  ForEachNodePreorder(tree, [&](uint32_t index) {
+    SpliceChildren(tree, index, matches);
   });
 }
 
@@ -174,45 +296,119 @@ void MergeConsecutiveSelfTime(FrameTree& tree, const ProcessorOptions&) {
 }
 
 void AggregateRepeatedCalls(FrameTree& tree, const ProcessorOptions&) {
-  // Most nodes have a handful of children: a linear scan beats hashing there.
-  constexpr size_t kLinearScanLimit = 16;
-  absl::flat_hash_map<uint32_t, uint32_t> first_by_key;
-  auto key_of = [&tree](uint32_t index) {
-    return IsSelf(tree, index) ? kNoFrame : tree.node(index).frame;
-  };
-  ForEachNodePreorder(tree, [&](uint32_t index) {
-    std::vector<uint32_t> children = std::move(tree.mutable_node(index).children);
-    tree.mutable_node(index).children.clear();
-    std::vector<uint32_t> kept;
-    kept.reserve(children.size());
-    const bool use_map = children.size() > kLinearScanLimit;
-    if (use_map) first_by_key.clear();
-    for (uint32_t child : children) {
-      const uint32_t key = key_of(child);
-      uint32_t into = kNoNode;
-      if (use_map) {
-        auto [it, inserted] = first_by_key.try_emplace(key, child);
-        if (!inserted) into = it->second;
-      } else {
-        for (uint32_t candidate : kept) {
-          if (key_of(candidate) == key) {
-            into = candidate;
-            break;
-          }
-        }
-      }
-      if (into == kNoNode) {
-        kept.push_back(child);
-      } else {
-        internal::CombineSiblings(tree, child, into);
-      }
-    }
-    std::stable_sort(kept.begin(), kept.end(),
+  ForEachNodePreorder(tree, [&tree](uint32_t index) {
+    internal::MergeSameFrameChildren(tree, index);
+    std::vector<uint32_t>& children = tree.mutable_node(index).children;
+    std::stable_sort(children.begin(), children.end(),
                      [&tree](uint32_t a, uint32_t b) {
                        return tree.node(a).total_ns > tree.node(b).total_ns;
                      });
-    tree.mutable_node(index).children = std::move(kept);
   });
+}
+
+void CollapseRecursion(FrameTree& tree, const ProcessorOptions&) {
+  // Nodes whose children were put together from several nodes' children and
+  // may hold calls of one frame side by side; indexed by node, grown as
+  // splicing and merging add `[self]` nodes.
+  std::vector<uint8_t> needs_merge(tree.arena_size(), 0);
+  auto mark = [&needs_merge](uint32_t index) {
+    if (index >= needs_merge.size()) needs_merge.resize(index + 1, 0);
+    needs_merge[index] = 1;
+  };
+  ForEachNodePreorder(tree, [&](uint32_t index) {
+    if (tree.node(index).kind == NodeKind::kFrame) {
+      const uint32_t frame = tree.node(index).frame;
+      uint32_t depth = tree.node(index).recursion_depth;
+      const bool folded = SpliceChildren(
+          tree, index,
+          [&tree, frame](uint32_t child) {
+            return tree.node(child).kind == NodeKind::kFrame &&
+                   tree.node(child).frame == frame;
+          },
+          [&tree, &depth](uint32_t removed, size_t distance) {
+            const uint64_t run =
+                distance + uint64_t{tree.node(removed).recursion_depth};
+            depth = static_cast<uint32_t>(
+                std::min<uint64_t>(std::max<uint64_t>(depth, run),
+                                   std::numeric_limits<uint32_t>::max()));
+          });
+      if (folded) {
+        tree.mutable_node(index).recursion_depth = depth;
+        mark(index);
+      }
+    }
+    if (index < needs_merge.size() && needs_merge[index]) {
+      for (uint32_t grown : internal::MergeSameFrameChildren(tree, index)) {
+        mark(grown);
+      }
+    }
+  });
+}
+
+void InvertCallers(FrameTree& tree, const ProcessorOptions&) {
+  FrameTree inverted(tree.session(), tree.thread_index());
+  const int64_t root_total = tree.node(tree.root()).total_ns;
+  inverted.mutable_node(inverted.root()).total_ns = root_total;
+  // A node's own time: its total minus its calls' totals, so `[self]`
+  // children, a leaf's time and absorbed time all count.
+  auto own_ns = [&tree](uint32_t index) {
+    int64_t calls = 0;
+    for (uint32_t child : tree.node(index).children) {
+      if (tree.node(child).kind == NodeKind::kFrame) {
+        calls = internal::SaturatingAddNs(calls, tree.node(child).total_ns);
+      }
+    }
+    return std::max<int64_t>(0, tree.node(index).total_ns - calls);
+  };
+  const int64_t outside = own_ns(tree.root());
+  uint32_t outside_node = kNoNode;
+  if (outside > 0) {
+    outside_node = inverted.NewNode(NodeKind::kSelf, kNoFrame, outside);
+    inverted.AppendChild(inverted.root(), outside_node);
+  }
+
+  // (inverted parent, frame) -> inverted child.
+  absl::flat_hash_map<std::pair<uint32_t, uint32_t>, uint32_t> child_of;
+  std::vector<uint32_t> path;  // frames from the outermost call down
+  std::vector<std::pair<uint32_t, size_t>> stack;  // (node, depth)
+  for (auto it = tree.node(tree.root()).children.rbegin();
+       it != tree.node(tree.root()).children.rend(); ++it) {
+    stack.emplace_back(*it, 1);
+  }
+  while (!stack.empty()) {
+    const auto [index, depth] = stack.back();
+    stack.pop_back();
+    const TreeNode& node = tree.node(index);
+    if (node.kind != NodeKind::kFrame) continue;  // in the parent's own time
+    path.resize(depth - 1);
+    path.push_back(node.frame);
+    const int64_t own = own_ns(index);
+    if (own > 0) {
+      uint32_t at = inverted.root();
+      for (auto frame = path.rbegin(); frame != path.rend(); ++frame) {
+        auto [it, inserted] = child_of.try_emplace({at, *frame}, kNoNode);
+        if (inserted) {
+          it->second = inverted.NewNode(NodeKind::kFrame, *frame, 0);
+          inverted.AppendChild(at, it->second);
+        }
+        at = it->second;
+        TreeNode& target = inverted.mutable_node(at);
+        target.total_ns = internal::SaturatingAddNs(target.total_ns, own);
+      }
+    }
+    for (auto it = node.children.rbegin(); it != node.children.rend(); ++it) {
+      stack.emplace_back(*it, depth + 1);
+    }
+  }
+  for (uint32_t index = 0; index < inverted.arena_size(); ++index) {
+    std::vector<uint32_t>& children = inverted.mutable_node(index).children;
+    std::stable_sort(children.begin(), children.end(),
+                     [&inverted](uint32_t a, uint32_t b) {
+                       return inverted.node(a).total_ns >
+                              inverted.node(b).total_ns;
+                     });
+  }
+  tree = std::move(inverted);
 }
 
 void RemoveIrrelevantNodes(FrameTree& tree, const ProcessorOptions& options) {
@@ -257,12 +453,29 @@ void GroupLibraryFrames(FrameTree& tree, const ProcessorOptions& options) {
     node.hidden_in_group = false;
   });
 
-  std::vector<int8_t> library_cache(session.frames.size(), -1);
+  // Patterns are compiled once per call and decided once per frame: a tree
+  // has many nodes per distinct frame, and std::regex is slow.
+  const std::optional<std::regex> hide =
+      options.hide_regex.empty() ? std::nullopt
+                                 : CompileRegex(options.hide_regex, nullptr);
+  const std::optional<std::regex> show =
+      options.show_regex.empty() ? std::nullopt
+                                 : CompileRegex(options.show_regex, nullptr);
+  std::vector<int8_t> hide_cache(session.frames.size(), -1);
   auto is_library = [&](uint32_t index) {
     const TreeNode& node = tree.node(index);
     if (node.kind != NodeKind::kFrame) return false;
-    int8_t& cached = library_cache[node.frame];
-    if (cached < 0) cached = session.IsLibraryFrame(node.frame) ? 1 : 0;
+    int8_t& cached = hide_cache[node.frame];
+    if (cached < 0) {
+      const std::string& file = session.FilePath(node.frame);
+      if (show.has_value() && MatchesFromStart(*show, file)) {
+        cached = 0;
+      } else if (hide.has_value() && MatchesFromStart(*hide, file)) {
+        cached = 1;
+      } else {
+        cached = session.IsLibraryFrame(node.frame) ? 1 : 0;
+      }
+    }
     return cached == 1;
   };
   const int64_t root_total = tree.node(tree.root()).total_ns;
@@ -332,22 +545,107 @@ void GroupLibraryFrames(FrameTree& tree, const ProcessorOptions& options) {
   });
 }
 
-std::vector<Processor> ConsoleProcessors(bool show_all) {
-  if (show_all) {
-    return {MergeConsecutiveSelfTime, AggregateRepeatedCalls,
-            RemoveUnnecessarySelfTime};
+std::vector<Processor> ProcessorPipeline(const PipelineOptions& pipeline) {
+  std::vector<Processor> processors;
+  if (!pipeline.show_all) {
+    processors = {RemoveImportlibFrames, RemoveHiddenFrames,
+                  RemoveProfilerFrames};
   }
-  return {RemoveHiddenFrames,        RemoveProfilerFrames,
-          MergeConsecutiveSelfTime,  AggregateRepeatedCalls,
-          RemoveIrrelevantNodes,     RemoveUnnecessarySelfTime,
-          GroupLibraryFrames};
+  processors.push_back(MergeConsecutiveSelfTime);
+  if (pipeline.collapse_recursion) processors.push_back(CollapseRecursion);
+  if (pipeline.invert && !pipeline.timeline) {
+    processors.push_back(InvertCallers);
+    if (!pipeline.show_all) processors.push_back(RemoveIrrelevantNodes);
+    return processors;
+  }
+  if (!pipeline.timeline) processors.push_back(AggregateRepeatedCalls);
+  if (!pipeline.show_all) processors.push_back(RemoveIrrelevantNodes);
+  processors.push_back(RemoveUnnecessarySelfTime);
+  if (!pipeline.show_all) processors.push_back(GroupLibraryFrames);
+  return processors;
+}
+
+std::vector<Processor> ConsoleProcessors(bool show_all) {
+  PipelineOptions pipeline;
+  pipeline.show_all = show_all;
+  return ProcessorPipeline(pipeline);
 }
 
 std::vector<Processor> TimelineProcessors(bool show_all) {
-  if (show_all) return {MergeConsecutiveSelfTime, RemoveUnnecessarySelfTime};
-  return {RemoveHiddenFrames,    RemoveProfilerFrames,
-          MergeConsecutiveSelfTime, RemoveIrrelevantNodes,
-          RemoveUnnecessarySelfTime, GroupLibraryFrames};
+  PipelineOptions pipeline;
+  pipeline.timeline = true;
+  pipeline.show_all = show_all;
+  return ProcessorPipeline(pipeline);
+}
+
+absl::Status ValidateProcessorOptions(const ProcessorOptions& options) {
+  for (const auto& [name, pattern] :
+       {std::pair<const char*, const std::string*>{"hide_regex",
+                                                   &options.hide_regex},
+        {"show_regex", &options.show_regex}}) {
+    std::string error;
+    if (!pattern->empty() && !CompileRegex(*pattern, &error).has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bad ", name, " '", *pattern, "': ", error));
+    }
+  }
+  // Negated comparisons so that NaN fails too.
+  if (!(options.filter_threshold >= 0)) {
+    return absl::InvalidArgumentError("filter_threshold must be at least 0");
+  }
+  if (!(options.group_show_self_share >= 0)) {
+    return absl::InvalidArgumentError(
+        "group_show_self_share must be at least 0");
+  }
+  return absl::OkStatus();
+}
+
+std::string GlobToRegex(absl::string_view glob) {
+  std::string regex;
+  regex.reserve(glob.size() * 2 + 1);
+  for (size_t i = 0; i < glob.size(); ++i) {
+    const char c = glob[i];
+    if (c == '*') {
+      regex += ".*";
+    } else if (c == '?') {
+      regex += '.';
+    } else if (c == '[') {
+      // fnmatch: a ']' right after '[' or '[!' belongs to the set.
+      size_t end = i + 1;
+      if (end < glob.size() && glob[end] == '!') ++end;
+      if (end < glob.size() && glob[end] == ']') ++end;
+      while (end < glob.size() && glob[end] != ']') ++end;
+      if (end >= glob.size()) {
+        regex += "\\[";
+        continue;
+      }
+      regex += '[';
+      size_t j = i + 1;
+      if (glob[j] == '!') {
+        regex += '^';
+        ++j;
+      } else if (glob[j] == '^') {
+        regex += "\\^";
+        ++j;
+      }
+      for (; j < end; ++j) {
+        if (glob[j] == '\\' || glob[j] == ']' || glob[j] == '[') {
+          regex += '\\';
+        }
+        regex += glob[j];
+      }
+      regex += ']';
+      i = end;
+    } else {
+      if (absl::string_view("\\^$.|+()[]{}").find(c) !=
+          absl::string_view::npos) {
+        regex += '\\';
+      }
+      regex += c;
+    }
+  }
+  regex += '$';
+  return regex;
 }
 
 void RunProcessors(absl::Span<const Processor> processors,
@@ -360,6 +658,7 @@ Processor FindProcessor(absl::string_view name) {
     absl::string_view name;
     Processor processor;
   } kProcessors[] = {
+      {"remove_importlib", RemoveImportlibFrames},
       {"remove_hidden_frames", RemoveHiddenFrames},
       {"remove_profiler_frames", RemoveProfilerFrames},
       {"merge_consecutive_self_time", MergeConsecutiveSelfTime},
@@ -367,6 +666,8 @@ Processor FindProcessor(absl::string_view name) {
       {"remove_irrelevant_nodes", RemoveIrrelevantNodes},
       {"remove_unnecessary_self_time", RemoveUnnecessarySelfTime},
       {"group_library_frames", GroupLibraryFrames},
+      {"collapse_recursion", CollapseRecursion},
+      {"invert_callers", InvertCallers},
   };
   for (const auto& entry : kProcessors) {
     if (entry.name == name) return entry.processor;

@@ -3,10 +3,12 @@
 
 #include "lib/tree/processors.h"
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "gtest/gtest.h"
 #include "lib/session/session.h"
 #include "lib/tree/frame_tree.h"
@@ -252,6 +254,96 @@ TEST_F(ProcessorsTest, RemoveUnnecessarySelfTime) {
             "  [self] 5\n");
 }
 
+TEST_F(ProcessorsTest, RemoveImportlibFramesBySubstring) {
+  const uint32_t boot =
+      builder_.InternFrame("_call", "<frozen importlib._bootstrap>", 1, "", 0);
+  const uint32_t tramp = builder_.InternFrame("tramp", "/x/ld.so", 1, "", 0);
+  Sample({main_, boot, a_}, 10);
+  Sample({main_, tramp, boot}, 4);
+  EXPECT_EQ(Run(RemoveImportlibFrames, Aggregated()),
+            "[root] 14\n"
+            "  main 14\n"
+            "    a 10\n"
+            "    tramp 4\n"
+            "      [self] 4\n");
+  options_.importlib_patterns = {"ld.so", ""};  // "" matches nothing
+  EXPECT_EQ(Run(RemoveImportlibFrames, Aggregated()),
+            "[root] 14\n"
+            "  main 14\n"
+            "    _call 10\n"
+            "      a 10\n"
+            "    _call 4\n");
+}
+
+TEST_F(ProcessorsTest, CollapseRecursionFoldsADirectRun) {
+  const uint32_t f = App("f");
+  Sample({main_, f, f, f, a_}, 10);
+  Sample({main_, f, f}, 5);
+  Sample({main_, f, b_}, 3);
+  EXPECT_EQ(Run(CollapseRecursion, Aggregated()),
+            "[root] 18\n"
+            "  main 18\n"
+            "    f 18 r3\n"
+            "      a 10\n"
+            "      [self] 5\n"
+            "      b 3\n");
+}
+
+TEST_F(ProcessorsTest, CollapseRecursionMergesWhatMeetsAtTheTop) {
+  const uint32_t f = App("f");
+  // On a timeline f calls a, then f again, which calls a and b.
+  Sample({main_, f, a_}, 1);
+  Sample({main_, f, f, a_, b_}, 2);
+  Sample({main_, f, f}, 3);
+  Sample({main_, f, f, a_}, 4);
+  Sample({main_, f}, 5);
+  FrameTree tree = Timeline();
+  CollapseRecursion(tree, options_);
+  EXPECT_EQ(tree.DebugString(),
+            "[root] 15\n"
+            "  main 15\n"
+            "    f 15 r2\n"
+            "      a 7\n"
+            "        [self] 5\n"
+            "        b 2\n"
+            "      [self] 8\n");
+}
+
+TEST_F(ProcessorsTest, CollapseAndInvertDeepRecursionDoNotRecurse) {
+  const uint32_t f = App("f");
+  std::vector<uint32_t> stack(100'000, f);
+  stack.push_back(a_);
+  Sample(stack, 7);
+  FrameTree tree = Aggregated();
+  FrameTree inverted = tree;
+  CollapseRecursion(tree, options_);
+  EXPECT_EQ(tree.DebugString(),
+            "[root] 7\n"
+            "  f 7 r100000\n"
+            "    a 7\n");
+  InvertCallers(inverted, options_);
+  EXPECT_EQ(inverted.ReachableCount(), 100'002u);
+  EXPECT_EQ(inverted.node(inverted.node(0).children[0]).frame, a_);
+}
+
+TEST_F(ProcessorsTest, InvertCallersListsCallersOfOwnTime) {
+  Sample({main_, a_, b_}, 6);
+  Sample({main_, b_}, 3);
+  Sample({main_, a_}, 2);
+  Sample({main_}, 1);
+  Sample({}, 4);
+  EXPECT_EQ(Run(InvertCallers, Aggregated()),
+            "[root] 16\n"
+            "  b 9\n"
+            "    a 6\n"
+            "      main 6\n"
+            "    main 3\n"
+            "  [self] 4\n"
+            "  a 2\n"
+            "    main 2\n"
+            "  main 1\n");
+}
+
 // main -> l1 -> l2 -> l3 -> l4 -> a (application) -> l5, in libraries
 // libfoo and libbar.
 class GroupLibraryFramesTest : public ProcessorsTest {
@@ -413,9 +505,73 @@ TEST(ProcessorRegistryTest, FindsEveryProcessorByName) {
   EXPECT_EQ(FindProcessor("remove_unnecessary_self_time"),
             &RemoveUnnecessarySelfTime);
   EXPECT_EQ(FindProcessor("group_library_frames"), &GroupLibraryFrames);
+  EXPECT_EQ(FindProcessor("remove_importlib"), &RemoveImportlibFrames);
+  EXPECT_EQ(FindProcessor("collapse_recursion"), &CollapseRecursion);
+  EXPECT_EQ(FindProcessor("invert_callers"), &InvertCallers);
   EXPECT_EQ(FindProcessor("nope"), nullptr);
-  EXPECT_EQ(ConsoleProcessors(false).size(), 7u);
-  EXPECT_EQ(ConsoleProcessors(false).back(), &GroupLibraryFrames);
+}
+
+TEST(ProcessorPipelineTest, EveryCombination) {
+  using List = std::vector<Processor>;
+  EXPECT_EQ(ConsoleProcessors(false),
+            (List{RemoveImportlibFrames, RemoveHiddenFrames,
+                  RemoveProfilerFrames, MergeConsecutiveSelfTime,
+                  AggregateRepeatedCalls, RemoveIrrelevantNodes,
+                  RemoveUnnecessarySelfTime, GroupLibraryFrames}));
+  EXPECT_EQ(ConsoleProcessors(true),
+            (List{MergeConsecutiveSelfTime, AggregateRepeatedCalls,
+                  RemoveUnnecessarySelfTime}));
+  EXPECT_EQ(TimelineProcessors(false),
+            (List{RemoveImportlibFrames, RemoveHiddenFrames,
+                  RemoveProfilerFrames, MergeConsecutiveSelfTime,
+                  RemoveIrrelevantNodes, RemoveUnnecessarySelfTime,
+                  GroupLibraryFrames}));
+  PipelineOptions pipeline;
+  pipeline.collapse_recursion = true;
+  pipeline.invert = true;
+  EXPECT_EQ(ProcessorPipeline(pipeline),
+            (List{RemoveImportlibFrames, RemoveHiddenFrames,
+                  RemoveProfilerFrames, MergeConsecutiveSelfTime,
+                  CollapseRecursion, InvertCallers, RemoveIrrelevantNodes}));
+  pipeline.timeline = true;  // a timeline is never inverted
+  pipeline.show_all = true;
+  EXPECT_EQ(ProcessorPipeline(pipeline),
+            (List{MergeConsecutiveSelfTime, CollapseRecursion,
+                  RemoveUnnecessarySelfTime}));
+}
+
+TEST(GlobToRegexTest, TranslatesLikeFnmatch) {
+  EXPECT_EQ(GlobToRegex("*/lib/*.py"), R"(.*/lib/.*\.py$)");
+  EXPECT_EQ(GlobToRegex("a?c"), "a.c$");
+  EXPECT_EQ(GlobToRegex("[!ab]x"), "[^ab]x$");
+  EXPECT_EQ(GlobToRegex("[]]"), R"([\]]$)");
+  EXPECT_EQ(GlobToRegex("[^x]"), R"([\^x]$)");
+  EXPECT_EQ(GlobToRegex("a[b"), R"(a\[b$)");
+  EXPECT_EQ(GlobToRegex("(x)+{1}|$^"), R"(\(x\)\+\{1\}\|\$\^$)");
+  EXPECT_EQ(GlobToRegex(""), "$");
+  // Every translation compiles.
+  for (const char* glob : {"*/lib/*.py", "[]]", "[^x]", "a[b", "(x)+{1}|$^",
+                           "[a-z]*", "C:\\libs\\*"}) {
+    ProcessorOptions options;
+    options.hide_regex = GlobToRegex(glob);
+    EXPECT_TRUE(ValidateProcessorOptions(options).ok())
+        << glob << " -> " << options.hide_regex;
+  }
+}
+
+TEST(ValidateProcessorOptionsTest, NamesTheBadOption) {
+  ProcessorOptions options;
+  EXPECT_TRUE(ValidateProcessorOptions(options).ok());
+  options.show_regex = "(unclosed";
+  absl::Status status = ValidateProcessorOptions(options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("bad show_regex '(unclosed'"),
+            absl::string_view::npos)
+      << status.message();
+  options.show_regex = "";
+  options.filter_threshold = std::nan("");
+  EXPECT_EQ(ValidateProcessorOptions(options).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(LibraryNameTest, FirstComponentBelowTheLongestRoot) {
