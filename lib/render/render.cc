@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/base/status.h"
 #include "lib/render/console.h"
+#include "lib/render/json.h"
 
 namespace pyi {
 
@@ -21,8 +22,18 @@ absl::Status RenderSession(const Session& session, absl::string_view renderer,
     *out = std::move(text);
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown renderer '", renderer, "'; known renderers: text (console)"));
+  if (renderer == "json") {
+    JsonOptions json_options;
+    PYI_RETURN_IF_ERROR(ParseJsonOptions(options, &json_options));
+    PYI_RETURN_IF_ERROR(ValidateSession(session));
+    std::string json;
+    PYI_RETURN_IF_ERROR(RenderJson(session, json_options, &json));
+    *out = std::move(json);
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown renderer '", renderer,
+                   "'; known renderers: text (console), json"));
 }
 
 }  // namespace pyi

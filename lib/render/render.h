@@ -10,8 +10,11 @@
 //   absl::Status status =
 //       pyi::RenderSession(session, "text", "unicode=false", &text);
 //
-// Renderers: "text" (alias "console"): console.h, options as
-// ParseConsoleOptions takes them.
+// Renderers:
+//   "text" (alias "console"): console.h, options as ParseConsoleOptions takes
+//     them;
+//   "json": pyinstrument's JSON schema (json.h), options as ParseJsonOptions
+//     takes them.
 
 #ifndef PYI_LIB_RENDER_RENDER_H_
 #define PYI_LIB_RENDER_RENDER_H_

@@ -48,7 +48,7 @@ TEST(RenderTest, UnknownRendererListsTheKnownOnes) {
   const absl::Status status = RenderSession(OneSample(), "svg", "", &out);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(),
-            "unknown renderer 'svg'; known renderers: text (console)");
+            "unknown renderer 'svg'; known renderers: text (console), json");
   EXPECT_EQ(out, "untouched");
 }
 
@@ -64,9 +64,33 @@ TEST(RenderTest, BadOptionsAreReported) {
 TEST(RenderTest, DamagedSessionIsRefusedNotRendered) {
   Session session = OneSample();
   session.threads[0].sample_nodes[0] = 99;  // no such trie node
+  for (const char* renderer : {"text", "json"}) {
+    std::string out = "untouched";
+    const absl::Status status = RenderSession(session, renderer, "", &out);
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << renderer;
+    EXPECT_EQ(out, "untouched") << renderer;
+  }
+}
+
+TEST(RenderTest, JsonIsRegistered) {
+  std::string json = "old contents";
+  ASSERT_TRUE(RenderSession(OneSample(), "json", "", &json).ok());
+  EXPECT_EQ(json,
+            R"({"start_time":0,"duration":0,"sample_count":1,)"
+            R"("target_description":"","cpu_time":0,"program":"",)"
+            R"("root_frame":{"function":"main","file_path_short":"app.c",)"
+            R"("file_path":"app.c","line_no":1,"time":0.002,"await_time":0,)"
+            R"("is_application_code":true,"children":[]}})");
+}
+
+TEST(RenderTest, JsonOptionErrorsAreReported) {
   std::string out = "untouched";
-  const absl::Status status = RenderSession(session, "text", "", &out);
-  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  absl::Status status = RenderSession(OneSample(), "json", "unicode=1", &out);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("'unicode'"), absl::string_view::npos);
+  status = RenderSession(OneSample(), "json", "thread=nobody", &out);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("nobody"), absl::string_view::npos);
   EXPECT_EQ(out, "untouched");
 }
 

@@ -1,0 +1,358 @@
+#include "lib/render/json.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "lib/base/status.h"
+#include "lib/render/json_writer.h"
+#include "lib/tree/frame_tree.h"
+#include "lib/tree/processors.h"
+
+namespace pyi {
+namespace internal {
+
+std::vector<std::pair<std::string, std::string>> SplitRenderOptions(
+    absl::string_view spec) {
+  std::vector<std::string> items(1);
+  for (size_t i = 0; i < spec.size(); ++i) {
+    if (spec[i] == '\\' && i + 1 < spec.size() && spec[i + 1] == ',') {
+      items.back().push_back(',');
+      ++i;
+    } else if (spec[i] == ',') {
+      items.emplace_back();
+    } else {
+      items.back().push_back(spec[i]);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const std::string& item : items) {
+    absl::string_view text = absl::StripAsciiWhitespace(item);
+    if (text.empty()) continue;
+    const size_t equals = text.find('=');
+    if (equals == absl::string_view::npos) {
+      pairs.emplace_back(std::string(text), "true");
+    } else {
+      pairs.emplace_back(
+          std::string(absl::StripAsciiWhitespace(text.substr(0, equals))),
+          std::string(absl::StripAsciiWhitespace(text.substr(equals + 1))));
+    }
+  }
+  return pairs;
+}
+
+namespace {
+
+constexpr int kSecondsDecimals = 9;  // times are integer nanoseconds
+
+absl::Status BadValue(absl::string_view key, absl::string_view value,
+                      absl::string_view expected) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "bad value '", value, "' for json option '", key, "': expected ",
+      expected));
+}
+
+absl::Status ParseBool(absl::string_view key, absl::string_view value,
+                       bool* out) {
+  const std::string lower = absl::AsciiStrToLower(value);
+  if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") {
+    *out = true;
+  } else if (lower == "false" || lower == "0" || lower == "no" ||
+             lower == "off") {
+    *out = false;
+  } else {
+    return BadValue(key, value, "true or false");
+  }
+  return absl::OkStatus();
+}
+
+bool IsSeparator(char c) { return c == '/' || c == '\\'; }
+
+// The console's path rule (console.h), over every application frame of the
+// session: the JSON holds the whole tree, so every frame may be shown.
+class PathShortener {
+ public:
+  explicit PathShortener(const Session& session) : session_(session) {
+    bool first = true;
+    for (uint32_t frame = 0; frame < session.frames.size(); ++frame) {
+      const std::string& file = session.FilePath(frame);
+      if (std::none_of(file.begin(), file.end(), IsSeparator)) continue;
+      if (session.IsLibraryFrame(frame)) continue;
+      absl::string_view dir(file);
+      while (!dir.empty() && !IsSeparator(dir.back())) dir.remove_suffix(1);
+      if (first) {
+        app_dir_ = std::string(dir);
+        first = false;
+        continue;
+      }
+      size_t common = 0;
+      while (common < app_dir_.size() && common < dir.size() &&
+             app_dir_[common] == dir[common]) {
+        ++common;
+      }
+      while (common > 0 && !IsSeparator(app_dir_[common - 1])) --common;
+      app_dir_.resize(common);
+    }
+    if (app_dir_.size() <= 1) app_dir_.clear();
+  }
+
+  absl::string_view Short(uint32_t frame) const {
+    absl::string_view file = session_.FilePath(frame);
+    absl::string_view root;
+    for (const std::string& candidate : session_.library_roots) {
+      if (!candidate.empty() && candidate.size() > root.size() &&
+          absl::StartsWith(file, candidate)) {
+        root = candidate;
+      }
+    }
+    if (root.empty()) root = app_dir_;
+    if (root.empty() || !absl::StartsWith(file, root)) return file;
+    absl::string_view rest = file.substr(root.size());
+    while (!rest.empty() && IsSeparator(rest.front())) rest.remove_prefix(1);
+    return rest.empty() ? file : rest;
+  }
+
+ private:
+  const Session& session_;
+  std::string app_dir_;
+};
+
+class JsonRenderer {
+ public:
+  JsonRenderer(const Session& session, const JsonOptions& options,
+               std::string* out)
+      : session_(session), options_(options), paths_(session), json_(out) {}
+
+  void Render(const std::vector<size_t>& threads) {
+    std::vector<FrameTree> trees;
+    trees.reserve(threads.size());
+    for (size_t index : threads) trees.push_back(BuildTree(index));
+
+    json_.BeginObject();
+    json_.Key("start_time");
+    json_.FixedPoint(session_.start_time_unix_ns, kSecondsDecimals);
+    json_.Key("duration");
+    json_.FixedPoint(session_.duration_ns, kSecondsDecimals);
+    json_.Key("sample_count");
+    json_.Uint(session_.SampleCount());
+    json_.Key("target_description");
+    json_.String(session_.target_description);
+    json_.Key("cpu_time");
+    json_.FixedPoint(session_.cpu_time_ns, kSecondsDecimals);
+    json_.Key("program");
+    json_.String(session_.program);
+    json_.Key("root_frame");
+    if (trees.empty()) {
+      json_.Null();
+    } else {
+      WriteRootFrame(trees[0]);
+    }
+    if (trees.size() > 1) {
+      json_.Key("threads");
+      json_.BeginArray();
+      for (size_t i = 0; i < trees.size(); ++i) {
+        const ThreadSamples& thread = session_.threads[threads[i]];
+        json_.BeginObject();
+        json_.Key("id");
+        json_.Uint(thread.id);
+        json_.Key("name");
+        json_.String(thread.name);
+        json_.Key("sample_count");
+        json_.Uint(thread.sample_nodes.size());
+        json_.Key("duration");
+        json_.FixedPoint(thread.TotalDurationNs(), kSecondsDecimals);
+        json_.Key("root_frame");
+        WriteRootFrame(trees[i]);
+        json_.EndObject();
+      }
+      json_.EndArray();
+    }
+    json_.EndObject();
+  }
+
+ private:
+  FrameTree BuildTree(size_t thread_index) const {
+    FrameTree tree = options_.timeline
+                         ? BuildTimelineTree(session_, thread_index)
+                         : BuildAggregatedTree(session_, thread_index);
+    ProcessorOptions processor_options;
+    processor_options.filter_threshold = options_.threshold_percent / 100.0;
+    const std::vector<Processor> processors =
+        options_.timeline ? TimelineProcessors(options_.show_all)
+                          : ConsoleProcessors(options_.show_all);
+    RunProcessors(processors, processor_options, tree);
+    return tree;
+  }
+
+  void WriteRootFrame(const FrameTree& tree) {
+    const TreeNode& root = tree.node(tree.root());
+    if (root.total_ns == 0 && root.children.empty()) {
+      json_.Null();
+      return;
+    }
+    // pyinstrument's root_frame is the outermost frame; keep that shape
+    // whenever the thread has one.
+    if (root.children.size() == 1 && tree.SelfNs(tree.root()) == 0 &&
+        tree.node(root.children[0]).kind == NodeKind::kFrame) {
+      WriteTree(tree, root.children[0]);
+    } else {
+      WriteTree(tree, tree.root());
+    }
+  }
+
+  void WriteFrameFields(const FrameTree& tree, uint32_t index) {
+    const TreeNode& node = tree.node(index);
+    const bool frame = node.kind == NodeKind::kFrame;
+    json_.Key("function");
+    switch (node.kind) {
+      case NodeKind::kFrame:
+        json_.String(session_.FunctionName(node.frame));
+        break;
+      case NodeKind::kSelf:
+        json_.String("[self]");
+        break;
+      case NodeKind::kRoot:
+        json_.String("[root]");
+        break;
+    }
+    json_.Key("file_path_short");
+    json_.String(frame ? paths_.Short(node.frame) : "");
+    json_.Key("file_path");
+    json_.String(frame ? absl::string_view(session_.FilePath(node.frame))
+                       : absl::string_view());
+    json_.Key("line_no");
+    json_.Uint(frame ? session_.frames[node.frame].line : 0);
+    json_.Key("time");
+    json_.FixedPoint(node.total_ns, kSecondsDecimals);
+    json_.Key("await_time");
+    json_.Int(0);
+    json_.Key("is_application_code");
+    json_.Bool(frame && !session_.IsLibraryFrame(node.frame));
+  }
+
+  void WriteClosingFields(const FrameTree& tree, uint32_t index) {
+    const TreeNode& node = tree.node(index);
+    if (node.group != kNoGroup) {
+      json_.Key("group_id");
+      json_.String(absl::StrCat(node.group));
+    }
+    if (node.kind == NodeKind::kFrame) {
+      const std::string& module =
+          session_.String(session_.frames[node.frame].module);
+      if (!module.empty()) {
+        json_.Key("class_name");
+        json_.String(module);
+      }
+    }
+  }
+
+  // Depth-first with an explicit stack: a recorded stack may be deeper than
+  // the C++ stack allows recursion.
+  void WriteTree(const FrameTree& tree, uint32_t top) {
+    struct Step {
+      uint32_t node;
+      bool close;
+    };
+    std::vector<Step> stack = {{top, false}};
+    while (!stack.empty()) {
+      const Step step = stack.back();
+      stack.pop_back();
+      if (step.close) {
+        json_.EndArray();
+        WriteClosingFields(tree, step.node);
+        json_.EndObject();
+        continue;
+      }
+      json_.BeginObject();
+      WriteFrameFields(tree, step.node);
+      json_.Key("children");
+      json_.BeginArray();
+      stack.push_back({step.node, true});
+      const std::vector<uint32_t>& children = tree.node(step.node).children;
+      for (auto it = children.rbegin(); it != children.rend(); ++it) {
+        stack.push_back({*it, false});
+      }
+    }
+  }
+
+  const Session& session_;
+  const JsonOptions& options_;
+  PathShortener paths_;
+  JsonWriter json_;
+};
+
+}  // namespace
+}  // namespace internal
+
+absl::Status ParseJsonOptions(absl::string_view spec, JsonOptions* options) {
+  bool threads_reset = false;  // the first `thread=` replaces the default
+  for (const auto& [key, value] : internal::SplitRenderOptions(spec)) {
+    if (key == "show_all") {
+      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->show_all));
+    } else if (key == "timeline") {
+      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->timeline));
+    } else if (key == "threshold") {
+      double percent = 0;
+      // The negated comparison also rejects NaN.
+      if (!absl::SimpleAtod(value, &percent) ||
+          !(percent >= 0 && percent <= 100)) {
+        return internal::BadValue(key, value, "a percentage from 0 to 100");
+      }
+      options->threshold_percent = percent;
+    } else if (key == "thread" || key == "threads") {
+      if (!threads_reset) {
+        options->threads.clear();
+        threads_reset = true;
+      }
+      if (value == "all") {
+        options->threads.clear();
+        continue;
+      }
+      for (absl::string_view thread : absl::StrSplit(value, ';')) {
+        thread = absl::StripAsciiWhitespace(thread);
+        if (!thread.empty()) options->threads.emplace_back(thread);
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown json option '", key,
+          "'; known: thread, threads, show_all, timeline, threshold"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RenderJson(const Session& session, const JsonOptions& options,
+                        std::string* out) {
+  std::vector<size_t> threads;
+  for (size_t i = 0; i < session.threads.size(); ++i) {
+    const ThreadSamples& thread = session.threads[i];
+    if (options.threads.empty()) {
+      threads.push_back(i);
+      continue;
+    }
+    const std::string id = absl::StrCat(thread.id);
+    for (const std::string& wanted : options.threads) {
+      if (wanted == thread.name || wanted == id) {
+        threads.push_back(i);
+        break;
+      }
+    }
+  }
+  if (threads.empty() && !options.threads.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no thread of the session is named or numbered ",
+                     absl::StrJoin(options.threads, " or ")));
+  }
+  internal::JsonRenderer(session, options, out).Render(threads);
+  return absl::OkStatus();
+}
+
+}  // namespace pyi
