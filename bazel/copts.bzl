@@ -15,3 +15,13 @@ PYI_TEST_COPTS = [
     "-Werror",
     "-Wno-unused-parameter",
 ]
+
+# C code that must stay strict C99: the C tests of the header and the C
+# example host.
+PYI_C99_COPTS = [
+    "-std=c99",
+    "-Wall",
+    "-Wextra",
+    "-pedantic",
+    "-Werror",
+]
