@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
@@ -19,6 +20,7 @@
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
 #include "lib/render/render.h"
+#include "lib/session/combine.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
 
@@ -389,6 +391,40 @@ pyi_status pyi_session_render(const pyi_session* session, const char* renderer,
       session->data, renderer, options == nullptr ? "" : options, &report));
   if (status != PYI_OK) return status;
   return ToBuffer(report, out);
+  PYI_API_END
+}
+
+pyi_status pyi_session_combine(const pyi_session* const* sessions,
+                               size_t count, pyi_session** out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  *out = nullptr;
+  if (sessions == nullptr) return InvalidArgument("sessions is NULL");
+  if (count == 0) return InvalidArgument("count is 0");
+  std::vector<const pyi::Session*> data;
+  data.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (sessions[i] == nullptr) {
+      return InvalidArgument(absl::StrCat("sessions[", i, "] is NULL"));
+    }
+    pyi_status status = CheckStopped(sessions[i]);
+    if (status != PYI_OK) return status;
+    data.push_back(&sessions[i]->data);
+  }
+  return NewLoadedSession(pyi::CombineSessions(absl::MakeConstSpan(data)),
+                          out);
+  PYI_API_END
+}
+
+pyi_status pyi_session_resample(const pyi_session* session,
+                                int64_t interval_ns, pyi_session** out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  *out = nullptr;
+  pyi_status status = CheckStopped(session);
+  if (status != PYI_OK) return status;
+  return NewLoadedSession(pyi::ResampleSession(session->data, interval_ns),
+                          out);
   PYI_API_END
 }
 

@@ -289,12 +289,39 @@ PYI_API pyi_status pyi_session_load_from_buffer(const void *data, size_t size,
  * options as comma-separated key=value pairs (NULL or "" for the defaults;
  * for "text": unicode, color, time=seconds|percent, show_all, threshold,
  * thread). The report goes to *out (release with pyi_buffer_free).
+ * "json" writes pyinstrument's JSON schema (options: thread, show_all,
+ * timeline, threshold).
  * Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (unknown renderer or option, bad
  * value), PYI_ERR_STATE (still running) or PYI_ERR_OUT_OF_MEMORY.
  * Thread-compatible. */
 PYI_API pyi_status pyi_session_render(const pyi_session *session,
                                       const char *renderer,
                                       const char *options, pyi_buffer *out);
+
+/* Combines `count` stopped or loaded sessions into a new stopped session in
+ * *out (release with pyi_session_free); the inputs are not changed. Sessions
+ * are taken in order of start time; durations, CPU times and samples add up;
+ * threads with the same id and name are merged, other threads are kept;
+ * the interval is the largest of the inputs'. Returns PYI_OK,
+ * PYI_ERR_INVALID_ARGUMENT (sessions or out NULL, count 0, a NULL entry,
+ * sessions timed with different clocks, times that overflow),
+ * PYI_ERR_STATE (a session still running), PYI_ERR_CORRUPT (a damaged
+ * session) or PYI_ERR_OUT_OF_MEMORY. On error *out is set to NULL.
+ * Thread-compatible. */
+PYI_API pyi_status pyi_session_combine(const pyi_session *const *sessions,
+                                       size_t count, pyi_session **out);
+
+/* Resamples a stopped or loaded session to the coarser `interval_ns` into a
+ * new stopped session in *out (release with pyi_session_free). Time is cut
+ * into intervals from the session's start; each interval a thread's samples
+ * reach becomes one sample, with the stack that ran longest in it. Each
+ * thread's total time is kept exactly. Returns PYI_OK,
+ * PYI_ERR_INVALID_ARGUMENT (session or out NULL, interval_ns not larger than
+ * the session's interval), PYI_ERR_STATE (still running), PYI_ERR_CORRUPT or
+ * PYI_ERR_OUT_OF_MEMORY. On error *out is set to NULL. Thread-compatible. */
+PYI_API pyi_status pyi_session_resample(const pyi_session *session,
+                                        int64_t interval_ns,
+                                        pyi_session **out);
 
 #ifdef __cplusplus
 } /* extern "C" */

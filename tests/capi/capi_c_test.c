@@ -342,3 +342,93 @@ int capi_test_unbalanced_exits_reported(char *failure) {
   pyi_session_free(session);
   return 0;
 }
+
+int capi_test_session_combine(char *failure) {
+  pyi_session *first = NULL, *second = NULL, *running = NULL;
+  pyi_session *combined = (pyi_session *)1;
+  const pyi_session *inputs[3];
+  pyi_session_stats stats;
+  pyi_buffer json = {NULL, 0};
+  int line = record_small_session(failure, &first);
+  if (line != 0) return line;
+  line = record_small_session(failure, &second);
+  if (line != 0) return line;
+  inputs[0] = second;
+  inputs[1] = first;
+
+  CHECK(pyi_session_combine(inputs, 2, NULL) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_combine(NULL, 2, &combined) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(combined == NULL);
+  CHECK(pyi_session_combine(inputs, 0, &combined) == PYI_ERR_INVALID_ARGUMENT);
+  inputs[2] = NULL;
+  CHECK(pyi_session_combine(inputs, 3, &combined) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "sessions[2]") != NULL);
+  CHECK(start_fake_session(&running) == PYI_OK);
+  inputs[2] = running;
+  CHECK(pyi_session_combine(inputs, 3, &combined) == PYI_ERR_STATE);
+  CHECK(combined == NULL);
+  pyi_session_free(running);
+
+  CHECK(pyi_session_combine(inputs, 2, &combined) == PYI_OK);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(combined, &stats) == PYI_OK);
+  CHECK(stats.sample_count == 6);
+  CHECK(stats.duration_ns == 10 * MS);
+  CHECK(stats.thread_count == 1); /* same thread id and name: merged */
+  CHECK(stats.interval_ns == 1 * MS);
+  CHECK(pyi_session_render(combined, "json", NULL, &json) == PYI_OK);
+  CHECK(strstr(json.data, "\"function\":\"capi_main\"") != NULL);
+  CHECK(strstr(json.data, "\"time\":0.01,") != NULL);
+  pyi_buffer_free(&json);
+
+  /* The inputs are unchanged. */
+  CHECK(pyi_session_get_stats(first, &stats) == PYI_OK);
+  CHECK(stats.sample_count == 3);
+  pyi_session_free(combined);
+  pyi_session_free(first);
+  pyi_session_free(second);
+  return 0;
+}
+
+int capi_test_session_resample(char *failure) {
+  pyi_session *session = NULL, *running = NULL;
+  pyi_session *coarse = (pyi_session *)1;
+  pyi_session_stats stats;
+  pyi_buffer json = {NULL, 0};
+  int line = record_small_session(failure, &session);
+  if (line != 0) return line;
+
+  CHECK(pyi_session_resample(session, 2 * MS, NULL) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_resample(NULL, 2 * MS, &coarse) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(coarse == NULL);
+  CHECK(pyi_session_resample(session, 1 * MS, &coarse) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "coarser") != NULL);
+  CHECK(pyi_session_resample(session, 0, &coarse) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_resample(session, -5, &coarse) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(start_fake_session(&running) == PYI_OK);
+  CHECK(pyi_session_resample(running, 2 * MS, &coarse) == PYI_ERR_STATE);
+  pyi_session_free(running);
+
+  /* Samples [main] 1 ms, [main work] 3 ms, [main] 1 ms become buckets of
+   * 2 ms: [main] (a tie goes to the stack reached first), [main work], and
+   * the last 1 ms of [main]. */
+  CHECK(pyi_session_resample(session, 2 * MS, &coarse) == PYI_OK);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(coarse, &stats) == PYI_OK);
+  CHECK(stats.sample_count == 3);
+  CHECK(stats.interval_ns == 2 * MS);
+  CHECK(stats.duration_ns == 5 * MS);
+  CHECK(pyi_session_render(coarse, "json", "show_all", &json) == PYI_OK);
+  CHECK(strstr(json.data, "\"function\":\"capi_main\"") != NULL);
+  CHECK(strstr(json.data, "\"time\":0.005,") != NULL);
+  pyi_buffer_free(&json);
+  pyi_session_free(coarse);
+  pyi_session_free(session);
+  return 0;
+}

@@ -20,6 +20,8 @@ int capi_test_file_round_trip(char *failure, const char *directory);
 int capi_test_bad_bytes(char *failure);
 int capi_test_host_walked_stack(char *failure);
 int capi_test_unbalanced_exits_reported(char *failure);
+int capi_test_session_combine(char *failure);
+int capi_test_session_resample(char *failure);
 
 #ifdef __cplusplus
 }

@@ -32,5 +32,7 @@ PYI_C_TEST(file_round_trip, TempDir().c_str())
 PYI_C_TEST(bad_bytes)
 PYI_C_TEST(host_walked_stack)
 PYI_C_TEST(unbalanced_exits_reported)
+PYI_C_TEST(session_combine)
+PYI_C_TEST(session_resample)
 
 }  // namespace

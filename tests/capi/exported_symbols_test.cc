@@ -67,7 +67,8 @@ TEST(ExportedSymbolsTest, TheWholeCApiIsExported) {
         "pyi_buffer_free", "pyi_session_start", "pyi_session_stop",
         "pyi_session_free", "pyi_session_get_stats", "pyi_session_save",
         "pyi_session_save_to_buffer", "pyi_session_load",
-        "pyi_session_load_from_buffer", "pyi_session_render"}) {
+        "pyi_session_load_from_buffer", "pyi_session_render",
+        "pyi_session_combine", "pyi_session_resample"}) {
     EXPECT_TRUE(symbols.count(name)) << name << " is not exported";
   }
 }
