@@ -203,10 +203,6 @@ class ConsoleWriter {
   void Write() {
     // Trees are built first: the path shortening depends on every frame the
     // report prints, across threads.
-    struct Section {
-      size_t thread_index;
-      std::optional<FrameTree> tree;  // none for a thread without samples
-    };
     std::vector<Section> sections;
     std::vector<uint32_t> shown;
     for (size_t t = 0; t < session_.threads.size(); ++t) {
@@ -219,6 +215,10 @@ class ConsoleWriter {
     }
     paths_.emplace(session_, shown);
 
+    if (options_.short_mode) {
+      WriteShort(sections);
+      return;
+    }
     WriteHeader();
     if (session_.threads.empty()) {
       out_ += "No samples were recorded.\n";
@@ -235,6 +235,55 @@ class ConsoleWriter {
   }
 
  private:
+  struct Section {
+    size_t thread_index;
+    std::optional<FrameTree> tree;  // none for a thread without samples
+  };
+
+  // pyinstrument's short report: everything inside a dotted frame, the
+  // target instead of the header, a thread's title only when there are
+  // several sections.
+  void WriteShort(const std::vector<Section>& sections) {
+    constexpr size_t kWidth = 53;
+    std::string top = "libpyinstrument ";
+    top.append(kWidth - top.size(), '.');
+    absl::StrAppend(&out_, "\n", top, "\n.\n");
+    const std::string& target = session_.target_description.empty()
+                                    ? session_.program
+                                    : session_.target_description;
+    if (!target.empty()) absl::StrAppend(&out_, ".  ", target, "\n.\n");
+    // The body is written as usual, then cut out and put back with every
+    // line behind the frame's left edge.
+    const size_t start = out_.size();
+    if (sections.empty()) {
+      out_ += session_.threads.empty()
+                  ? "No samples were recorded.\n"
+                  : absl::StrCat("No thread matches threads=",
+                                 absl::StrJoin(options_.threads, ";"), ".\n");
+      out_ += "\n";
+    }
+    for (const Section& section : sections) {
+      if (sections.size() > 1) {
+        WriteThreadTitle(section.thread_index);
+        out_ += "\n";
+      }
+      if (!section.tree.has_value()) {
+        out_ += "No samples were recorded.\n";
+      } else {
+        WriteBody(*section.tree);
+      }
+      out_ += "\n";
+    }
+    const std::string body = out_.substr(start);
+    out_.resize(start);
+    for (absl::string_view line : absl::StrSplit(body, '\n')) {
+      if (line.data() == body.data() + body.size()) break;  // past the end
+      absl::StrAppend(&out_, ".  ", line, "\n");
+    }
+    out_.append(kWidth, '.');
+    out_ += "\n\n";
+  }
+
   void WriteHeader() {
     const char* rule = options_.unicode ? "\u2501" : "=";
     std::string title = "libpyinstrument";
@@ -300,14 +349,33 @@ class ConsoleWriter {
   }
 
   FrameTree BuildThreadTree(size_t thread_index) const {
-    FrameTree tree = options_.timeline
-                         ? BuildTimelineTree(session_, thread_index)
-                         : BuildAggregatedTree(session_, thread_index);
+    // Flat rows come from the aggregated tree: a timeline adds nothing to
+    // them and an inverted tree would count callers, not frames.
+    const bool timeline = options_.timeline && !options_.flat;
+    FrameTree tree = timeline ? BuildTimelineTree(session_, thread_index)
+                              : BuildAggregatedTree(session_, thread_index);
     ProcessorOptions processor_options;
     processor_options.filter_threshold = options_.threshold_percent / 100.0;
-    const std::vector<Processor> processors =
-        options_.timeline ? TimelineProcessors(options_.show_all)
-                          : ConsoleProcessors(options_.show_all);
+    processor_options.hide_regex = options_.hide_regex;
+    processor_options.show_regex = options_.show_regex;
+    processor_options.importlib_patterns = options_.importlib_patterns;
+    PipelineOptions pipeline;
+    pipeline.timeline = timeline;
+    pipeline.show_all = options_.show_all;
+    pipeline.collapse_recursion = options_.collapse_recursion;
+    pipeline.invert = options_.invert && !options_.flat;
+    std::vector<Processor> processors = ProcessorPipeline(pipeline);
+    if (options_.flat) {
+      // Flat rows need every frame's own time where it was spent: a removed
+      // node's time would land in its parent's, and groups do not apply.
+      processors.erase(
+          std::remove_if(processors.begin(), processors.end(),
+                         [](Processor processor) {
+                           return processor == RemoveIrrelevantNodes ||
+                                  processor == GroupLibraryFrames;
+                         }),
+          processors.end());
+    }
     RunProcessors(processors, processor_options, tree);
     return tree;
   }
@@ -335,19 +403,100 @@ class ConsoleWriter {
     }
   }
 
-  void WriteThread(size_t thread_index, const std::optional<FrameTree>& tree) {
+  void WriteThreadTitle(size_t thread_index) {
     const ThreadSamples& thread = session_.threads[thread_index];
     absl::StrAppend(&out_, palette_.bold, "Thread ");
     if (!thread.name.empty()) absl::StrAppend(&out_, thread.name, " ");
     absl::StrAppend(&out_, "(id ", thread.id, "): ",
                     Plural(thread.sample_nodes.size(), "sample"), ", ",
-                    Seconds(thread.TotalDurationNs()), palette_.end, "\n\n");
+                    Seconds(thread.TotalDurationNs()), palette_.end, "\n");
+  }
+
+  void WriteThread(size_t thread_index, const std::optional<FrameTree>& tree) {
+    WriteThreadTitle(thread_index);
+    out_ += "\n";
     if (!tree.has_value()) {
       out_ += "No samples were recorded.\n\n";
       return;
     }
-    WriteTree(*tree);
+    WriteBody(*tree);
     out_ += "\n";
+  }
+
+  void WriteBody(const FrameTree& tree) {
+    if (options_.flat) {
+      WriteFlat(tree);
+    } else {
+      WriteTree(tree);
+    }
+  }
+
+  // pyinstrument's flat view: one row per frame, by self or total time,
+  // largest first (ties in first-seen order), rows of 0.1% or less left out
+  // unless show_all.
+  void WriteFlat(const FrameTree& tree) {
+    const int64_t total = tree.node(tree.root()).total_ns;
+    std::vector<int64_t> time_of(session_.frames.size(), 0);
+    std::vector<uint32_t> order;  // frames, first seen first
+    std::vector<uint8_t> seen(session_.frames.size(), 0);
+    // Calls of each frame open on the current path: a recursive call adds
+    // nothing to the frame's total, which its outermost call already holds.
+    std::vector<uint32_t> open(session_.frames.size(), 0);
+    struct Visit {
+      uint32_t node;
+      bool exit;
+    };
+    std::vector<Visit> stack;
+    for (auto it = tree.node(tree.root()).children.rbegin();
+         it != tree.node(tree.root()).children.rend(); ++it) {
+      stack.push_back({*it, false});
+    }
+    while (!stack.empty()) {
+      const Visit visit = stack.back();
+      stack.pop_back();
+      const TreeNode& node = tree.node(visit.node);
+      if (node.kind != NodeKind::kFrame) continue;
+      if (visit.exit) {
+        --open[node.frame];
+        continue;
+      }
+      if (!seen[node.frame]) {
+        seen[node.frame] = 1;
+        order.push_back(node.frame);
+      }
+      int64_t time = 0;
+      if (options_.flat_time == FlatTimeMode::kTotal) {
+        if (open[node.frame] == 0) time = node.total_ns;
+      } else {
+        // Own time: the total less the calls', so `[self]` children, a
+        // leaf's time and absorbed time all count.
+        time = node.total_ns;
+        for (uint32_t child : node.children) {
+          if (tree.node(child).kind == NodeKind::kFrame) {
+            time -= tree.node(child).total_ns;
+          }
+        }
+        time = std::max<int64_t>(0, time);
+      }
+      time_of[node.frame] += time;
+      ++open[node.frame];
+      stack.push_back({visit.node, true});
+      for (auto it = node.children.rbegin(); it != node.children.rend();
+           ++it) {
+        stack.push_back({*it, false});
+      }
+    }
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return time_of[a] > time_of[b];
+    });
+    for (uint32_t frame : order) {
+      // pyinstrument keeps rows above 0.1% of the total.
+      if (!options_.show_all && total > 0 &&
+          !(absl::int128(time_of[frame]) * 1000 > absl::int128(total))) {
+        continue;
+      }
+      WriteFrameLine(frame, time_of[frame], total, "", 1);
+    }
   }
 
   // pyinstrument's render_frame, iterative: group members hidden in a group
@@ -423,10 +572,7 @@ class ConsoleWriter {
   void WriteLine(const FrameTree& tree, uint32_t index, int64_t total,
                  absl::string_view indent) {
     const TreeNode& node = tree.node(index);
-    const std::string time =
-        options_.time_mode == ConsoleTimeMode::kPercent
-            ? FormatPercent(node.total_ns, total)
-            : FormatSeconds(node.total_ns, digits_);
+    const std::string time = FormatTime(node.total_ns, total);
     absl::StrAppend(&out_, indent, TimeColor(palette_, node.total_ns, total),
                     time, palette_.end, " ");
     if (node.kind == NodeKind::kSelf) {
@@ -438,20 +584,43 @@ class ConsoleWriter {
       out_ += "[thread]\n";
       return;
     }
-    const FrameInfo& frame = session_.frames[node.frame];
+    WriteFrameDescription(node.frame, node.recursion_depth);
+  }
+
+  // A flat row: a frame with the time the flat view gives it.
+  void WriteFrameLine(uint32_t frame, int64_t time_ns, int64_t total,
+                      absl::string_view indent, uint32_t recursion_depth) {
+    absl::StrAppend(&out_, indent, TimeColor(palette_, time_ns, total),
+                    FormatTime(time_ns, total), palette_.end, " ");
+    WriteFrameDescription(frame, recursion_depth);
+  }
+
+  std::string FormatTime(int64_t time_ns, int64_t total) const {
+    return options_.time_mode == ConsoleTimeMode::kPercent
+               ? FormatPercent(time_ns, total)
+               : FormatSeconds(time_ns, digits_);
+  }
+
+  // `FUNCTION  FILE:LINE`, the folded recursion if any, and the newline.
+  void WriteFrameDescription(uint32_t index, uint32_t recursion_depth) {
+    const FrameInfo& frame = session_.frames[index];
     const char* color =
-        session_.IsLibraryFrame(node.frame) ? "" : palette_.application;
+        session_.IsLibraryFrame(index) ? "" : palette_.application;
     const char* color_end = *color != '\0' ? palette_.end : "";
     out_ += color;
     if (frame.module != 0) absl::StrAppend(&out_, session_.String(frame.module), ".");
     const std::string& function = session_.String(frame.function);
     out_ += function.empty() ? "<unknown>" : function;
     out_ += color_end;
-    const absl::string_view file = paths_->Short(node.frame);
+    const absl::string_view file = paths_->Short(index);
     if (!file.empty()) {
       absl::StrAppend(&out_, "  ", palette_.faint, file);
       if (frame.line != 0) absl::StrAppend(&out_, ":", frame.line);
       out_ += palette_.end;
+    }
+    if (recursion_depth > 1) {
+      absl::StrAppend(&out_, "  ", palette_.faint, "[recursion depth ",
+                      recursion_depth, "]", palette_.end);
     }
     out_ += "\n";
   }
@@ -496,13 +665,46 @@ absl::Status ParseBool(absl::string_view key, absl::string_view value,
   return absl::OkStatus();
 }
 
+// Splits `spec` at ',' except where written "\,", which becomes a literal
+// comma; other backslashes are kept, so regexes pass through untouched.
+std::vector<std::string> SplitItems(absl::string_view spec) {
+  std::vector<std::string> items(1);
+  for (size_t i = 0; i < spec.size(); ++i) {
+    if (spec[i] == '\\' && i + 1 < spec.size() && spec[i + 1] == ',') {
+      items.back() += ',';
+      ++i;
+    } else if (spec[i] == ',') {
+      items.emplace_back();
+    } else {
+      items.back() += spec[i];
+    }
+  }
+  return items;
+}
+
+std::vector<std::string> SplitList(absl::string_view value) {
+  std::vector<std::string> list;
+  for (absl::string_view entry : absl::StrSplit(value, ';')) {
+    entry = absl::StripAsciiWhitespace(entry);
+    if (!entry.empty()) list.emplace_back(entry);
+  }
+  return list;
+}
+
+absl::Status CheckRegex(absl::string_view key, const std::string& regex) {
+  ProcessorOptions probe;
+  probe.hide_regex = regex;
+  if (ValidateProcessorOptions(probe).ok()) return absl::OkStatus();
+  return BadValue(key, regex, "an ECMAScript regular expression");
+}
+
 }  // namespace
 }  // namespace internal
 
 absl::Status ParseConsoleOptions(absl::string_view spec,
                                  ConsoleOptions* options) {
-  for (absl::string_view item : absl::StrSplit(spec, ',')) {
-    item = absl::StripAsciiWhitespace(item);
+  for (const std::string& raw_item : internal::SplitItems(spec)) {
+    const absl::string_view item = absl::StripAsciiWhitespace(raw_item);
     if (item.empty()) continue;
     const size_t equals = item.find('=');
     const bool bare = equals == absl::string_view::npos;
@@ -510,14 +712,26 @@ absl::Status ParseConsoleOptions(absl::string_view spec,
         absl::StripAsciiWhitespace(item.substr(0, equals));
     const absl::string_view value =
         bare ? "true" : absl::StripAsciiWhitespace(item.substr(equals + 1));
+    bool* flag = nullptr;
     if (key == "unicode") {
-      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->unicode));
+      flag = &options->unicode;
     } else if (key == "color") {
-      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->color));
+      flag = &options->color;
     } else if (key == "show_all") {
-      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->show_all));
+      flag = &options->show_all;
     } else if (key == "timeline") {
-      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->timeline));
+      flag = &options->timeline;
+    } else if (key == "flat") {
+      flag = &options->flat;
+    } else if (key == "short") {
+      flag = &options->short_mode;
+    } else if (key == "collapse_recursion") {
+      flag = &options->collapse_recursion;
+    } else if (key == "invert") {
+      flag = &options->invert;
+    }
+    if (flag != nullptr) {
+      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, flag));
     } else if (key == "time") {
       if (value == "seconds") {
         options->time_mode = ConsoleTimeMode::kSeconds;
@@ -525,6 +739,14 @@ absl::Status ParseConsoleOptions(absl::string_view spec,
         options->time_mode = ConsoleTimeMode::kPercent;
       } else {
         return internal::BadValue(key, value, "seconds or percent");
+      }
+    } else if (key == "flat_time") {
+      if (value == "self") {
+        options->flat_time = FlatTimeMode::kSelf;
+      } else if (value == "total") {
+        options->flat_time = FlatTimeMode::kTotal;
+      } else {
+        return internal::BadValue(key, value, "self or total");
       }
     } else if (key == "threshold") {
       double percent = 0;
@@ -534,14 +756,19 @@ absl::Status ParseConsoleOptions(absl::string_view spec,
         return internal::BadValue(key, value, "a percentage from 0 to 100");
       }
       options->threshold_percent = percent;
-    } else if (key == "threads") {
+    } else if (key == "thread" || key == "threads") {
       options->threads.clear();
-      if (value != "all") {
-        for (absl::string_view thread : absl::StrSplit(value, ';')) {
-          thread = absl::StripAsciiWhitespace(thread);
-          if (!thread.empty()) options->threads.emplace_back(thread);
-        }
-      }
+      if (value != "all") options->threads = internal::SplitList(value);
+    } else if (key == "hide" || key == "show" || key == "hide_glob" ||
+               key == "show_glob") {
+      const bool glob = absl::EndsWith(key, "_glob");
+      std::string regex = glob ? GlobToRegex(value) : std::string(value);
+      if (glob && value.empty()) regex.clear();  // no rule, not "match ''"
+      PYI_RETURN_IF_ERROR(internal::CheckRegex(key, regex));
+      (absl::StartsWith(key, "hide") ? options->hide_regex
+                                     : options->show_regex) = std::move(regex);
+    } else if (key == "hide_importlib") {
+      options->importlib_patterns = internal::SplitList(value);
     } else if (key == "timezone") {
       if (value == "local") {
         options->time_zone = absl::LocalTimeZone();
@@ -559,9 +786,21 @@ absl::Status ParseConsoleOptions(absl::string_view spec,
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown console option '", key,
-          "'; known: unicode, color, time, show_all, timeline, threshold, "
-          "threads, timezone, max_depth"));
+          "'; known: unicode, color, time, show_all, timeline, flat, "
+          "flat_time, short, collapse_recursion, invert, threshold, thread, "
+          "hide, show, hide_glob, show_glob, hide_importlib, timezone, "
+          "max_depth"));
     }
+  }
+  // pyinstrument refuses these combinations too: each view is one layout.
+  if (options->flat && (options->timeline || options->invert)) {
+    return absl::InvalidArgumentError(
+        "console option 'flat' cannot be combined with 'timeline' or "
+        "'invert'");
+  }
+  if (options->invert && options->timeline) {
+    return absl::InvalidArgumentError(
+        "console option 'invert' cannot be combined with 'timeline'");
   }
   return absl::OkStatus();
 }

@@ -19,6 +19,12 @@
 // one-directory program shows bare file names); a path outside that stays
 // whole.
 //
+// Other views (ConsoleOptions): `flat` lists frames by self or total time
+// instead of drawing the tree; `short_mode` is pyinstrument's short report
+// (a dotted frame, no header); `invert` draws the callers tree;
+// `collapse_recursion` folds direct recursion into one line that ends in
+// `[recursion depth N]`.
+//
 // Example:
 //
 //   pyi::ConsoleOptions options;
@@ -39,12 +45,19 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "lib/session/session.h"
+#include "lib/tree/processors.h"
 
 namespace pyi {
 
 enum class ConsoleTimeMode : uint8_t {
   kSeconds,  // "time=seconds"
   kPercent,  // "time=percent": share of the thread's time
+};
+
+enum class FlatTimeMode : uint8_t {
+  kSelf,   // "flat_time=self": time spent in the frame itself
+  kTotal,  // "flat_time=total": time with the frame on the stack, counted
+           // once per stack however often the frame recurses in it
 };
 
 struct ConsoleOptions {
@@ -60,8 +73,27 @@ struct ConsoleOptions {
   bool show_all = false;
   // Chronological tree (BuildTimelineTree) instead of the aggregated one.
   bool timeline = false;
-  // Nodes under this share of the thread's time are left out.
+  // Nodes under this share of the thread's time are left out (not in flat
+  // mode, which drops rows of 0.1% or less, as pyinstrument does).
   double threshold_percent = 1.0;
+  // A flat list of frames, largest first, instead of the tree. Not with
+  // timeline or invert (ParseConsoleOptions refuses; RenderConsole lets
+  // flat win).
+  bool flat = false;
+  FlatTimeMode flat_time = FlatTimeMode::kSelf;
+  // pyinstrument's short report: a dotted frame around the tree, no header.
+  bool short_mode = false;
+  // Fold direct recursion (CollapseRecursion) / draw the callers tree
+  // (InvertCallers; ignored with timeline).
+  bool collapse_recursion = false;
+  bool invert = false;
+  // Frames to hide in library groups / to keep out of them, as ECMAScript
+  // regexes over file paths (ProcessorOptions::hide_regex, show_regex).
+  std::string hide_regex;
+  std::string show_regex;
+  // Files whose frames are removed (ProcessorOptions::importlib_patterns).
+  std::vector<std::string> importlib_patterns =
+      ProcessorOptions().importlib_patterns;
   // Threads to print, matched against the thread's name or decimal id;
   // empty: every thread.
   std::vector<std::string> threads;
@@ -73,13 +105,27 @@ struct ConsoleOptions {
 };
 
 // Parses "key=value,key=value" into `options`, leaving keys not named as
-// they are. Keys: unicode, color, show_all, timeline (true/false, 1/0,
-// yes/no, on/off; a bare key means true), time (seconds|percent),
-// threshold (percent, 0 to 100), threads (names or ids separated by ';',
-// or "all"), timezone (UTC, local, or an IANA name), max_depth (1 or more).
-// Whitespace around keys and values is ignored. An unknown key or a bad
-// value gives absl::InvalidArgumentError naming it; `options` may then be
-// partly updated.
+// they are. A bare key means key=true. Keys:
+//   unicode, color, show_all, timeline, flat, short, collapse_recursion,
+//   invert        booleans: true/false, 1/0, yes/no, on/off
+//   time          seconds | percent
+//   flat_time     self | total
+//   threshold     percent of the thread's time, 0 to 100
+//   thread        names or ids separated by ';', or all ("threads" too)
+//   hide, show    ECMAScript regex over file paths (hide_regex, show_regex)
+//   hide_glob, show_glob
+//                 shell glob over the whole path, turned into the regex
+//   hide_importlib
+//                 substrings separated by ';' (empty: remove nothing)
+//   timezone      UTC, local, or an IANA name
+//   max_depth     1 or more
+// Values are split from the next item at ',' unless it is written "\,",
+// which is a literal comma (regexes: "hide=a{1\,3}"); every other
+// backslash is kept as it is. Whitespace around keys and values is ignored.
+// flat cannot be combined with timeline or invert, nor invert with
+// timeline. An unknown key, a bad value, a regex that does not compile or a
+// bad combination gives absl::InvalidArgumentError naming it; `options` may
+// then be partly updated.
 absl::Status ParseConsoleOptions(absl::string_view spec,
                                  ConsoleOptions* options);
 
