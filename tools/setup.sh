@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   zlib1g-dev
+  libcli11-dev           # header-only command-line parser for tools/pyi
   python3                # tools/ci_summary.py reads the test XML
 )
 

@@ -1,98 +1,274 @@
 // pyi: the libpyinstrument command line.
 //
-//   pyi render FILE.pb [--renderer=text] [--options=key=value,...] [--output=OUT]
+//   pyi render FILE.pb [-r text|json] [-o OUT] [-p key=value]... [flags]
 //   pyi info FILE.pb
+//   pyi combine A.pb B.pb ... -o OUT.pb
+//   pyi resample FILE.pb --interval SECONDS -o OUT.pb
 //
-// Errors (a missing or damaged file, a bad flag) print one line on stderr and
-// exit non-zero.
+// `pyi SUBCOMMAND --help` lists each subcommand's flags. The command line is
+// parsed by CLI11, which gives subcommands, short and long aliases,
+// --flag/--no-flag pairs, per-subcommand help and precise parse errors.
+//
+// Errors print exactly one line, `pyi: <message>`, on stderr. Exit codes:
+// 0 success, 1 runtime errors (a missing, unreadable or damaged file, a
+// failed write), 2 usage errors (unknown flags, bad values, renderer options
+// the renderer refuses, binary output to a terminal).
+//
+// Render flags become renderer options (lib/render/console.h, json.h): the
+// CLI builds the "key=value,..." string, escaping commas inside values as
+// "\,", and -p options are appended last so that they win.
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
+#include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
-#include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "lib/render/render.h"
+#include "lib/session/combine.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
-
-ABSL_FLAG(std::string, renderer, "text", "renderer to use: text");
-ABSL_FLAG(std::string, options, "",
-          "renderer options as key=value,key=value (e.g. unicode=0,color=1)");
-ABSL_FLAG(std::string, output, "", "write the output here instead of stdout");
 
 namespace pyi {
 namespace {
 
-constexpr char kUsage[] =
-    "pyi: render and inspect libpyinstrument sessions\n"
-    "\n"
-    "  pyi render FILE.pb [--renderer=text] [--options=k=v,...] "
-    "[--output=OUT]\n"
-    "  pyi info FILE.pb\n";
+constexpr int kRuntimeError = 1;
+constexpr int kUsageError = 2;
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "pyi: %s\n", message.c_str());
-  return 1;
+// Prints the one error line. Messages from CLI11 or the library may hold
+// newlines; they are folded so that stderr stays one line.
+int Fail(int exit_code, absl::string_view message) {
+  std::string line(message);
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  std::fprintf(stderr, "pyi: %s\n", line.c_str());
+  return exit_code;
+}
+
+// Library errors: options the user gave that a renderer refuses are usage
+// errors; everything else (files, damage) happened at run time.
+int FailStatus(const absl::Status& status, bool invalid_argument_is_usage) {
+  const bool usage = invalid_argument_is_usage &&
+                     status.code() == absl::StatusCode::kInvalidArgument;
+  return Fail(usage ? kUsageError : kRuntimeError, status.message());
+}
+
+bool IsStdout(const std::string& path) { return path.empty() || path == "-"; }
+
+int WriteText(const std::string& text, const std::string& path) {
+  if (IsStdout(path)) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
+        std::fflush(stdout) != 0) {
+      return Fail(kRuntimeError, "cannot write to stdout");
+    }
+    return 0;
+  }
+  FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) {
+    return Fail(kRuntimeError, absl::StrCat(path, ": cannot open for writing: ",
+                                            std::strerror(errno)));
+  }
+  const bool written =
+      std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  const int saved_errno = errno;
+  if (std::fclose(file) != 0 || !written) {
+    return Fail(kRuntimeError,
+                absl::StrCat(path, ": write failed: ",
+                             std::strerror(written ? errno : saved_errno)));
+  }
+  return 0;
+}
+
+// Writes a session as a .pb file: atomically to a path, or to stdout when it
+// is not a terminal (binary on a terminal helps nobody and may upset it).
+int WriteSession(const Session& session, const std::string& path) {
+  if (!IsStdout(path)) {
+    const absl::Status saved = SaveSession(session, path);
+    return saved.ok() ? 0 : FailStatus(saved, false);
+  }
+  if (isatty(STDOUT_FILENO)) {
+    return Fail(kUsageError,
+                "refusing to write a binary session to a terminal; give "
+                "-o FILE or redirect stdout");
+  }
+  std::string bytes;
+  const absl::Status serialized = SerializeSession(session, &bytes);
+  if (!serialized.ok()) return FailStatus(serialized, false);
+  return WriteText(bytes, "-");
+}
+
+std::string EscapeValue(absl::string_view value) {
+  return absl::StrReplaceAll(value, {{",", "\\,"}});
+}
+
+// A glob (fnmatch rules, as pyinstrument's --hide uses: '*' also matches
+// '/') as an anchored regular expression.
+std::string GlobToRegex(absl::string_view glob) {
+  std::string regex = "^";
+  for (size_t i = 0; i < glob.size(); ++i) {
+    const char c = glob[i];
+    if (c == '*') {
+      regex += ".*";
+    } else if (c == '?') {
+      regex += '.';
+    } else if (c == '[') {
+      // A class runs to the next ']' that is not its first character.
+      size_t end = i + 1;
+      if (end < glob.size() && (glob[end] == '!' || glob[end] == '^')) ++end;
+      if (end < glob.size() && glob[end] == ']') ++end;
+      while (end < glob.size() && glob[end] != ']') ++end;
+      if (end >= glob.size()) {
+        regex += "\\[";
+        continue;
+      }
+      regex += '[';
+      size_t k = i + 1;
+      if (glob[k] == '!' || glob[k] == '^') {
+        regex += '^';
+        ++k;
+      }
+      for (; k < end; ++k) {
+        if (glob[k] == '\\' || glob[k] == '[') regex += '\\';
+        regex += glob[k];
+      }
+      regex += ']';
+      i = end;
+    } else if (std::strchr(".^$|()+{}\\]", c) != nullptr) {
+      regex += '\\';
+      regex += c;
+    } else {
+      regex += c;
+    }
+  }
+  return regex + "$";
+}
+
+// Several patterns for one key become one alternation.
+std::string JoinRegexes(const std::vector<std::string>& regexes) {
+  if (regexes.size() == 1) return regexes[0];
+  std::vector<std::string> groups;
+  for (const std::string& regex : regexes) {
+    groups.push_back(absl::StrCat("(", regex, ")"));
+  }
+  return absl::StrJoin(groups, "|");
+}
+
+struct RenderArgs {
+  std::string file;
+  std::string renderer;
+  std::string output;
+  std::vector<std::string> options;
+  bool show_all = false;
+  std::vector<std::string> hide_globs, hide_regexes, show_globs, show_regexes;
+  bool timeline = false;
+  bool flat = false;
+  std::string flat_time;
+  bool unicode = true;
+  bool color = false;
+  std::string time;
+  std::string thread;
+  double threshold = 0;
+  bool print_options = false;
+  // Set after parsing: whether the flag appeared at all.
+  CLI::Option* unicode_option = nullptr;
+  CLI::Option* color_option = nullptr;
+  CLI::Option* threshold_option = nullptr;
+};
+
+// The renderer -o implies when -r is absent.
+std::string InferRenderer(const RenderArgs& args) {
+  if (!args.renderer.empty()) return args.renderer;
+  if (absl::EndsWithIgnoreCase(args.output, ".json")) return "json";
+  return "text";
+}
+
+std::string RenderOptions(const RenderArgs& args, const std::string& renderer) {
+  std::vector<std::string> items;
+  const auto add = [&](absl::string_view key, absl::string_view value) {
+    items.push_back(absl::StrCat(key, "=", EscapeValue(value)));
+  };
+  if (args.show_all) add("show_all", "true");
+  if (args.timeline) add("timeline", "true");
+  if (args.flat) add("flat", "true");
+  if (!args.flat_time.empty()) add("flat_time", args.flat_time);
+  std::vector<std::string> hide = args.hide_regexes;
+  for (const std::string& glob : args.hide_globs) {
+    hide.push_back(GlobToRegex(glob));
+  }
+  if (!hide.empty()) add("hide", JoinRegexes(hide));
+  std::vector<std::string> show = args.show_regexes;
+  for (const std::string& glob : args.show_globs) {
+    show.push_back(GlobToRegex(glob));
+  }
+  if (!show.empty()) add("show", JoinRegexes(show));
+  if (!args.time.empty()) add("time", args.time);
+  if (!args.thread.empty()) add("thread", args.thread);
+  if (args.threshold_option->count() > 0) {
+    add("threshold", absl::StrFormat("%g", args.threshold));
+  }
+  if (args.unicode_option->count() > 0) {
+    add("unicode", args.unicode ? "true" : "false");
+  }
+  bool color_named = args.color_option->count() > 0;
+  for (const std::string& option : args.options) {
+    if (absl::StartsWith(option, "color")) color_named = true;
+  }
+  if (args.color_option->count() > 0) {
+    add("color", args.color ? "true" : "false");
+  } else if (renderer != "json" && !color_named && IsStdout(args.output) &&
+             isatty(STDOUT_FILENO)) {
+    // Color by default only where a person reads it.
+    add("color", "true");
+  }
+  for (const std::string& option : args.options) items.push_back(option);
+  return absl::StrJoin(items, ",");
+}
+
+int Render(const RenderArgs& args) {
+  const std::string renderer = InferRenderer(args);
+  const std::string options = RenderOptions(args, renderer);
+  if (args.print_options) {
+    return WriteText(absl::StrCat("renderer: ", renderer, "\noptions: ",
+                                  options, "\n"),
+                     "-");
+  }
+  absl::StatusOr<Session> session = LoadSession(args.file);
+  if (!session.ok()) return FailStatus(session.status(), false);
+  std::string report;
+  const absl::Status rendered =
+      RenderSession(*session, renderer, options, &report);
+  if (!rendered.ok()) return FailStatus(rendered, true);
+  return WriteText(report, args.output);
 }
 
 std::string Seconds(int64_t ns) {
   return absl::StrFormat("%.3f s", static_cast<double>(ns) / 1e9);
 }
 
-int WriteOutput(const std::string& text, const std::string& path) {
-  if (path.empty() || path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return std::fflush(stdout) == 0 ? 0 : Fail("cannot write to stdout");
-  }
-  FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) {
-    return Fail(absl::StrCat(path, ": cannot open for writing: ",
-                             std::strerror(errno)));
-  }
-  const bool written = std::fwrite(text.data(), 1, text.size(), file) ==
-                       text.size();
-  if (std::fclose(file) != 0 || !written) {
-    return Fail(absl::StrCat(path, ": write failed: ", std::strerror(errno)));
-  }
-  return 0;
-}
-
-int Render(const std::vector<std::string>& files) {
-  if (files.size() != 1) return Fail("render takes exactly one FILE");
-  absl::StatusOr<Session> session = LoadSession(files[0]);
-  if (!session.ok()) return Fail(std::string(session.status().message()));
-  std::string options = absl::GetFlag(FLAGS_options);
-  const std::string output = absl::GetFlag(FLAGS_output);
-  // Color only when writing to a terminal, unless the options say otherwise.
-  if (output.empty() && isatty(STDOUT_FILENO) &&
-      options.find("color=") == std::string::npos) {
-    options = options.empty() ? "color=1" : absl::StrCat(options, ",color=1");
-  }
-  std::string text;
-  absl::Status rendered =
-      RenderSession(*session, absl::GetFlag(FLAGS_renderer), options, &text);
-  if (!rendered.ok()) return Fail(std::string(rendered.message()));
-  return WriteOutput(text, output);
-}
-
-int Info(const std::vector<std::string>& files) {
-  if (files.size() != 1) return Fail("info takes exactly one FILE");
-  absl::StatusOr<Session> loaded = LoadSession(files[0]);
-  if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+int Info(const std::string& path) {
+  absl::StatusOr<Session> loaded = LoadSession(path);
+  if (!loaded.ok()) return FailStatus(loaded.status(), false);
   const Session& session = *loaded;
   std::string out;
-  absl::StrAppend(&out, "file:              ", files[0], "\n");
+  absl::StrAppend(&out, "file:              ", path, "\n");
   absl::StrAppend(
       &out, "recorded:          ",
       absl::FormatTime("%Y-%m-%d %H:%M:%S %Z",
@@ -129,30 +305,202 @@ int Info(const std::vector<std::string>& files) {
                         Seconds(thread.TotalDurationNs()),
                         thread.nodes.size() - 1));
   }
-  return WriteOutput(out, "");
+  return WriteText(out, "-");
 }
 
+int Combine(const std::vector<std::string>& files, const std::string& output) {
+  std::vector<Session> sessions;
+  sessions.reserve(files.size());
+  for (const std::string& file : files) {
+    absl::StatusOr<Session> loaded = LoadSession(file);
+    if (!loaded.ok()) return FailStatus(loaded.status(), false);
+    sessions.push_back(*std::move(loaded));
+  }
+  absl::StatusOr<Session> combined = CombineSessions(sessions);
+  if (!combined.ok()) return FailStatus(combined.status(), false);
+  return WriteSession(*combined, output);
+}
+
+int Resample(const std::string& file, double interval_s,
+             const std::string& output) {
+  // CLI11 has checked that the interval is a positive number; it must also
+  // be at least a nanosecond and fit in int64 nanoseconds.
+  const double interval_ns = std::round(interval_s * 1e9);
+  if (!(interval_ns >= 1 && interval_ns < 9.2e18)) {
+    return Fail(kUsageError,
+                absl::StrCat("--interval: ", interval_s,
+                             " s is not a usable interval (1 ns to ~292 "
+                             "years)"));
+  }
+  absl::StatusOr<Session> loaded = LoadSession(file);
+  if (!loaded.ok()) return FailStatus(loaded.status(), false);
+  absl::StatusOr<Session> resampled =
+      ResampleSession(*loaded, static_cast<int64_t>(interval_ns));
+  if (!resampled.ok()) return FailStatus(resampled.status(), false);
+  return WriteSession(*resampled, output);
+}
+
+// A CLI11 check: a number in [low, high] (or above `low` when `open_low`).
+// CLI11's Range would print both bounds to full double precision.
+CLI::Validator NumberIn(double low, double high, bool open_low,
+                        const std::string& expected) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double value = 0;
+        if (!absl::SimpleAtod(text, &value) || !std::isfinite(value) ||
+            value < low || (open_low && value == low) || value > high) {
+          return absl::StrCat("expected ", expected, ", got '", text, "'");
+        }
+        return std::string();
+      },
+      expected);
+}
+
+constexpr const char* kSubcommands[] = {"render", "info", "combine",
+                                        "resample"};
+
 int Main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(kUsage);
-  if (argc < 2) {
-    std::fputs(kUsage, stderr);
-    return 2;
+  // CLI11 would call an unknown subcommand an unexpected argument, or ask
+  // for a subcommand; name the mistake instead.
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(std::begin(kSubcommands), std::end(kSubcommands),
+                   [&](const char* name) {
+                     return std::strcmp(argv[1], name) == 0;
+                   })) {
+    return Fail(kUsageError,
+                absl::StrCat("unknown subcommand '", argv[1], "'; known: ",
+                             absl::StrJoin(kSubcommands, ", ")));
   }
-  const std::string command = argv[1];
-  if (command == "-h" || command == "--help" || command == "help") {
-    std::fputs(kUsage, stdout);
-    return 0;
+
+  CLI::App app{"pyi: render, inspect, combine and resample libpyinstrument "
+               "sessions (.pb files)",
+               "pyi"};
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  RenderArgs render_args;
+  CLI::App* render =
+      app.add_subcommand("render", "Render a session as a report");
+  render->add_option("FILE", render_args.file, "Session file (.pb)")
+      ->required();
+  render
+      ->add_option("-r,--renderer", render_args.renderer,
+                   "Renderer; default: from -o's extension (.json: json), "
+                   "else text")
+      ->check(CLI::IsMember({"text", "console", "json"}));
+  render->add_option("-o,--output", render_args.output,
+                     "Write here instead of stdout ('-': stdout)");
+  render->add_option("-p,--option", render_args.options,
+                     "Renderer option key=value (repeatable; applied last)");
+  render->add_flag("--show-all", render_args.show_all,
+                   "Keep every frame: no hiding, filtering or grouping");
+  render->add_option("--hide", render_args.hide_globs,
+                     "Hide library frames whose file matches GLOB");
+  render->add_option("--hide-regex", render_args.hide_regexes,
+                     "Hide library frames whose file matches RE");
+  render->add_option("--show", render_args.show_globs,
+                     "Show library frames whose file matches GLOB");
+  render->add_option("--show-regex", render_args.show_regexes,
+                     "Show library frames whose file matches RE");
+  render->add_flag("--timeline", render_args.timeline,
+                   "Chronological tree instead of the aggregated one");
+  render->add_flag("--flat", render_args.flat,
+                   "A flat list of functions instead of a tree");
+  render
+      ->add_option("--flat-time", render_args.flat_time,
+                   "Time a --flat list sorts by")
+      ->check(CLI::IsMember({"self", "total"}));
+  render_args.unicode_option =
+      render
+          ->add_flag("--unicode,!--no-unicode", render_args.unicode,
+                     "Box-drawing characters (default) or ASCII")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  render_args.color_option =
+      render
+          ->add_flag("--color,!--no-color", render_args.color,
+                     "ANSI colors; default: on only when stdout is a "
+                     "terminal")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  render
+      ->add_option("--time", render_args.time,
+                   "Show times in seconds or as percent of the thread")
+      ->check(CLI::IsMember({"seconds", "percent"}));
+  render->add_option("--thread", render_args.thread,
+                     "Only this thread (name or id), or 'all'");
+  render_args.threshold_option =
+      render
+          ->add_option("--threshold", render_args.threshold,
+                       "Hide nodes below this percent of the thread's time")
+          ->check(NumberIn(0, 100, false, "a percentage from 0 to 100"));
+  render->add_flag("--print-options", render_args.print_options,
+                   "Print the renderer and option string the flags make, "
+                   "and exit");
+
+  std::string info_file;
+  CLI::App* info = app.add_subcommand("info", "Print a session's metadata");
+  info->add_option("FILE", info_file, "Session file (.pb)")->required();
+
+  std::vector<std::string> combine_files;
+  std::string combine_output;
+  CLI::App* combine = app.add_subcommand(
+      "combine", "Combine sessions into one (threads with the same id and "
+                 "name are merged)");
+  combine->add_option("FILES", combine_files, "Session files (.pb)")
+      ->required();
+  combine
+      ->add_option("-o,--output", combine_output,
+                   "Output session file ('-': stdout, not a terminal)")
+      ->required();
+
+  std::string resample_file, resample_output;
+  double resample_interval = 0;
+  CLI::App* resample = app.add_subcommand(
+      "resample", "Resample a session to a coarser interval");
+  resample->add_option("FILE", resample_file, "Session file (.pb)")
+      ->required();
+  resample
+      ->add_option("--interval", resample_interval,
+                   "New sampling interval in seconds, e.g. 0.01")
+      ->required()
+      ->check(NumberIn(0, 1e9, true, "a positive number of seconds"));
+  resample
+      ->add_option("-o,--output", resample_output,
+                   "Output session file ('-': stdout, not a terminal)")
+      ->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    return Fail(kUsageError, error.what());
   }
-  // The subcommand stands in for the program name, so flags after it parse.
-  std::vector<char*> positional = absl::ParseCommandLine(argc - 1, argv + 1);
-  std::vector<std::string> files(positional.begin() + 1, positional.end());
-  if (command == "render") return Render(files);
-  if (command == "info") return Info(files);
-  return Fail(absl::StrCat("unknown command '", command,
-                           "'; commands: render, info"));
+
+  if (render->parsed()) return Render(render_args);
+  if (info->parsed()) return Info(info_file);
+  if (combine->parsed()) return Combine(combine_files, combine_output);
+  if (resample->parsed()) {
+    return Resample(resample_file, resample_interval, resample_output);
+  }
+  return Fail(kUsageError, "a subcommand is required");
 }
 
 }  // namespace
 }  // namespace pyi
 
-int main(int argc, char** argv) { return pyi::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // Nothing may escape main: an exception would abort with a core dump and
+  // a multi-line message.
+  try {
+    return pyi::Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    return pyi::Fail(pyi::kRuntimeError, "out of memory");
+  } catch (const std::exception& error) {
+    return pyi::Fail(pyi::kRuntimeError,
+                     absl::StrCat("internal error: ", error.what()));
+  } catch (...) {
+    return pyi::Fail(pyi::kRuntimeError, "internal error");
+  }
+}
