@@ -576,6 +576,241 @@ TEST(ConsoleTest, SyntheticSessionInEveryMode) {
   }
 }
 
+// main -> f -> f -> f -> leaf, plus a shallower f: recursion for the flat
+// total, collapse_recursion and invert views.
+Session RecursiveSession() {
+  Session session;
+  session.interval_ns = kMs;
+  session.target_description = "fib 30";
+  SessionBuilder builder(&session);
+  const uint32_t main = builder.InternFrame("main", "/src/fib/main.c", 3, "", 0);
+  const uint32_t fib = builder.InternFrame("fib", "/src/fib/fib.c", 9, "", 0);
+  const uint32_t add = builder.InternFrame("add", "/src/fib/fib.c", 2, "", 0);
+  ThreadSamples& thread = builder.AddThread(1, "main");
+  builder.AddSample(thread, {main, fib, fib, fib, add}, 40 * kMs);
+  builder.AddSample(thread, {main, fib, fib, fib}, 30 * kMs);
+  builder.AddSample(thread, {main, fib}, 20 * kMs);
+  builder.AddSample(thread, {main}, 10 * kMs);
+  return session;
+}
+
+// The report after the header, which other tests cover.
+std::string Body(const std::string& report) {
+  const size_t thread = report.find("Thread ");
+  return thread == std::string::npos ? report : report.substr(thread);
+}
+
+TEST(ConsoleTest, FlatSelfTime) {
+  EXPECT_EQ(Body(Render(GameSession(), Options("flat,thread=main"))),
+            Golden(R"txt(
+Thread main (id 101): 7 samples, 1.000 s
+
+0.300 OnHash  physics/step.cc:120
+0.250 Render  render.cc:12
+0.200 Step  physics/step.cc:88
+0.140 main  main.cc:10
+0.100 Update  world.cc:40
+0.005 memcpy  libc.so.6
+
+)txt"));
+}
+
+TEST(ConsoleTest, FlatTotalTimeCountsRecursionOnce) {
+  EXPECT_EQ(Body(Render(RecursiveSession(), Options("flat,flat_time=total"))),
+            Golden(R"txt(
+Thread main (id 1): 4 samples, 0.100 s
+
+0.100 main  main.c:3
+0.090 fib  fib.c:9
+0.040 add  fib.c:2
+
+)txt"));
+  EXPECT_EQ(Body(Render(RecursiveSession(),
+                        Options("flat,time=percent,unicode=false"))),
+            Golden(R"txt(
+Thread main (id 1): 4 samples, 0.100 s
+
+50.0% fib  fib.c:9
+40.0% add  fib.c:2
+10.0% main  main.c:3
+
+)txt"));
+}
+
+TEST(ConsoleTest, FlatDropsRowsOfATenthOfAPercentUnlessShowAll) {
+  Session session;
+  SessionBuilder builder(&session);
+  const uint32_t big = builder.InternFrame("big", "/a/big.c", 1, "", 0);
+  const uint32_t tiny = builder.InternFrame("tiny", "/a/tiny.c", 1, "", 0);
+  const uint32_t edge = builder.InternFrame("edge", "/a/edge.c", 1, "", 0);
+  ThreadSamples& thread = builder.AddThread(1, "t");
+  builder.AddSample(thread, {big}, 1997 * kMs);
+  builder.AddSample(thread, {edge}, 2 * kMs);  // exactly 0.1%: dropped
+  builder.AddSample(thread, {tiny}, 1 * kMs);
+  EXPECT_EQ(Body(Render(session, Options("flat"))), Golden(R"txt(
+Thread t (id 1): 3 samples, 2.000 s
+
+1.997 big  big.c:1
+
+)txt"));
+  EXPECT_EQ(Body(Render(session, Options("flat,show_all"))), Golden(R"txt(
+Thread t (id 1): 3 samples, 2.000 s
+
+1.997 big  big.c:1
+0.002 edge  edge.c:1
+0.001 tiny  tiny.c:1
+
+)txt"));
+}
+
+TEST(ConsoleTest, ShortModeOneThread) {
+  EXPECT_EQ(Render(GameSession(), Options("short,thread=worker")),
+            Golden(R"txt(
+
+libpyinstrument .....................................
+.
+.  game --level 3
+.
+.  0.100 Work  worker.cc:7
+.  ├─ 0.060 memcpy  libc.so.6
+.  └─ 0.040 [self]
+.  
+.....................................................
+
+)txt"));
+}
+
+TEST(ConsoleTest, ShortModeSeveralThreadsAndNoSamples) {
+  // 50% is not below the threshold: Step stays.
+  EXPECT_EQ(Render(GameSession(),
+                   Options("short,unicode=false,threshold=50,thread=main;102")),
+            Golden(R"txt(
+
+libpyinstrument .....................................
+.
+.  game --level 3
+.
+.  Thread main (id 101): 7 samples, 1.000 s
+.  
+.  0.995 main  main.cc:10
+.  `- 0.600 Update  world.cc:40
+.     `- 0.500 Step  physics/step.cc:88
+.  
+.  Thread worker (id 102): 2 samples, 0.100 s
+.  
+.  0.100 Work  worker.cc:7
+.  `- 0.060 memcpy  libc.so.6
+.  
+.....................................................
+
+)txt"));
+  EXPECT_EQ(Render(Session(), Options("short")), Golden(R"txt(
+
+libpyinstrument .....................................
+.
+.  No samples were recorded.
+.  
+.....................................................
+
+)txt"));
+}
+
+TEST(ConsoleTest, ShowRegexWinsOverLibraryRoots) {
+  // absl is under a library root; show= keeps it out of the group, which
+  // then hides only memcpy: no group at all.
+  EXPECT_EQ(Body(Render(GameSession(),
+                        Options("thread=main,show=/opt/third_party/absl/"))),
+            Golden(R"txt(
+Thread main (id 101): 7 samples, 1.000 s
+
+0.995 main  main.cc:10
+├─ 0.600 Update  world.cc:40
+│  ├─ 0.500 Step  physics/step.cc:88
+│  │  ├─ 0.300 std::sort  libstdc++.so.6
+│  │  │  └─ 0.300 memcpy  libc.so.6
+│  │  │     └─ 0.300 absl.StrCat  absl/strings/str_cat.cc:100
+│  │  │        └─ 0.300 absl.Hash  absl/hash/hash.cc:20
+│  │  │           └─ 0.300 OnHash  physics/step.cc:120
+│  │  └─ 0.200 [self]
+│  └─ 0.100 [self]
+├─ 0.255 Render  render.cc:12
+└─ 0.140 [self]
+
+)txt"));
+}
+
+// Everything under src/ but main.cc is hidden: Update starts a group; OnHash
+// stays visible for its 30% of self time; Render has no hidden child, so it
+// is no group; hidden application frames name no library.
+TEST(ConsoleTest, HideGlobGroupsApplicationFrames) {
+  EXPECT_EQ(Body(Render(GameSession(),
+                        Options("thread=main,hide_glob=*/src/*,"
+                                "show=/home/dev/game/src/main\\.cc"))),
+            Golden(R"txt(
+Thread main (id 101): 7 samples, 1.000 s
+
+0.995 main  main.cc:10
+├─ 0.600 Update  world.cc:40
+│     [5 frames hidden]  libstdc++, libc, absl
+│        0.300 OnHash  physics/step.cc:120
+├─ 0.255 Render  render.cc:12
+└─ 0.140 [self]
+
+)txt"));
+}
+
+TEST(ConsoleTest, CollapseRecursion) {
+  EXPECT_EQ(Body(Render(RecursiveSession(), Options("collapse_recursion"))),
+            Golden(R"txt(
+Thread main (id 1): 4 samples, 0.100 s
+
+0.100 main  main.c:3
+├─ 0.090 fib  fib.c:9  [recursion depth 3]
+│  ├─ 0.050 [self]
+│  └─ 0.040 add  fib.c:2
+└─ 0.010 [self]
+
+)txt"));
+}
+
+TEST(ConsoleTest, InvertedTree) {
+  EXPECT_EQ(Body(Render(RecursiveSession(), Options("invert,unicode=false"))),
+            Golden(R"txt(
+Thread main (id 1): 4 samples, 0.100 s
+
+0.050 fib  fib.c:9
+|- 0.030 fib  fib.c:9
+|  `- 0.030 fib  fib.c:9
+|     `- 0.030 main  main.c:3
+`- 0.020 main  main.c:3
+0.040 add  fib.c:2
+`- 0.040 fib  fib.c:9
+   `- 0.040 fib  fib.c:9
+      `- 0.040 fib  fib.c:9
+         `- 0.040 main  main.c:3
+0.010 main  main.c:3
+
+)txt"));
+}
+
+TEST(ConsoleTest, ImportlibPatternsRemoveFrames) {
+  Session session;
+  SessionBuilder builder(&session);
+  const uint32_t main = builder.InternFrame("main", "/a/main.c", 1, "", 0);
+  const uint32_t thunk = builder.InternFrame("thunk", "/a/plt.S", 1, "", 0);
+  const uint32_t work = builder.InternFrame("work", "/a/work.c", 1, "", 0);
+  builder.AddSample(builder.AddThread(1, "t"), {main, thunk, work}, kMs);
+  EXPECT_EQ(Body(Render(session, Options("hide_importlib=plt.S;x"))),
+            Golden(R"txt(
+Thread t (id 1): 1 sample, 0.001 s
+
+0.001 main  main.c:1
+└─ 0.001 work  work.c:1
+
+)txt"));
+  EXPECT_NE(Render(session, Options()).find("thunk"), std::string::npos);
+}
+
 TEST(ParseConsoleOptionsTest, ParsesEveryKey) {
   ConsoleOptions options;
   ASSERT_TRUE(ParseConsoleOptions(
@@ -596,6 +831,53 @@ TEST(ParseConsoleOptionsTest, ParsesEveryKey) {
   ASSERT_TRUE(ParseConsoleOptions("threads=all,time=seconds", &options).ok());
   EXPECT_TRUE(options.threads.empty());
   EXPECT_EQ(options.time_mode, ConsoleTimeMode::kSeconds);
+}
+
+TEST(ParseConsoleOptionsTest, ParsesTheNewKeysAndEscapedCommas) {
+  ConsoleOptions options;
+  ASSERT_TRUE(ParseConsoleOptions(
+                  "flat=1,flat_time=total,short,collapse_recursion=yes,"
+                  "hide=^/usr/(lib|share)/x{1\\,3}\\.c$, show=[a\\,b]\\d,"
+                  "hide_importlib=<frozen;ld.so,thread=worker",
+                  &options)
+                  .ok());
+  EXPECT_TRUE(options.flat);
+  EXPECT_EQ(options.flat_time, FlatTimeMode::kTotal);
+  EXPECT_TRUE(options.short_mode);
+  EXPECT_TRUE(options.collapse_recursion);
+  EXPECT_FALSE(options.invert);
+  EXPECT_EQ(options.hide_regex, R"(^/usr/(lib|share)/x{1,3}\.c$)");
+  EXPECT_EQ(options.show_regex, R"([a,b]\d)");
+  EXPECT_EQ(options.importlib_patterns,
+            (std::vector<std::string>{"<frozen", "ld.so"}));
+  EXPECT_EQ(options.threads, (std::vector<std::string>{"worker"}));
+  ASSERT_TRUE(ParseConsoleOptions("hide_glob=*/vendor/*.c,show_glob=,"
+                                  "hide_importlib=,flat=0,invert",
+                                  &options)
+                  .ok());
+  EXPECT_EQ(options.hide_regex, R"(.*/vendor/.*\.c$)");
+  EXPECT_EQ(options.show_regex, "");
+  EXPECT_TRUE(options.importlib_patterns.empty());
+  EXPECT_TRUE(options.invert);
+}
+
+TEST(ParseConsoleOptionsTest, RejectsBadRegexesAndCombinations) {
+  const std::pair<const char*, const char*> kCases[] = {
+      {"hide=(open", "bad value '(open' for console option 'hide'"},
+      {"show=a{2\\,1}", "bad value 'a{2,1}' for console option 'show'"},
+      {"flat_time=both", "bad value 'both' for console option 'flat_time'"},
+      {"flat,timeline", "'flat' cannot be combined"},
+      {"invert,flat", "'flat' cannot be combined"},
+      {"timeline,invert", "'invert' cannot be combined with 'timeline'"},
+      {"short=maybe", "bad value 'maybe' for console option 'short'"},
+  };
+  for (const auto& [spec, message] : kCases) {
+    ConsoleOptions options;
+    const absl::Status status = ParseConsoleOptions(spec, &options);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << spec;
+    EXPECT_NE(status.message().find(message), absl::string_view::npos)
+        << spec << ": " << status.message();
+  }
 }
 
 TEST(ParseConsoleOptionsTest, EmptySpecKeepsDefaults) {
