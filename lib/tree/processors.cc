@@ -3,8 +3,15 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
-#include <regex>
 #include <utility>
+
+// GCC 12's <regex> trips -Wmaybe-uninitialized inside std::function when
+// optimised with sanitizers (a known false positive in libstdc++'s NFA
+// compiler). The warning is reported where templates are instantiated, at
+// the end of this file, so it is turned off for the whole file rather than
+// around the include.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <regex>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
