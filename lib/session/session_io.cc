@@ -62,25 +62,12 @@ absl::Status WithPrefix(absl::string_view prefix, const absl::Status& status) {
   return result;
 }
 
-// strerror_r has a GNU and an XSI signature; these two overloads accept
-// whichever one the C library declares.
-[[maybe_unused]] const char* StrErrorResult(int rc, const char* buffer) {
-  return rc == 0 ? buffer : "unknown error";
-}
-[[maybe_unused]] const char* StrErrorResult(const char* message,
-                                            const char* /*buffer*/) {
-  return message;
-}
-
-// "<what> <path>: <OS reason>", with the code errno implies (ENOENT ->
-// NotFound, EACCES -> PermissionDenied, ENOSPC -> ResourceExhausted, ...).
+// "<what> <path>: <OS reason>" (absl::ErrnoToStatus appends the reason),
+// with the code errno implies (ENOENT -> NotFound, EACCES ->
+// PermissionDenied, ENOSPC -> ResourceExhausted, ...).
 absl::Status IoError(int error_number, absl::string_view what,
                      absl::string_view path) {
-  char buffer[256] = {};
-  const char* reason =
-      StrErrorResult(strerror_r(error_number, buffer, sizeof(buffer)), buffer);
-  return absl::ErrnoToStatus(error_number,
-                             absl::StrCat(what, " ", path, ": ", reason));
+  return absl::ErrnoToStatus(error_number, absl::StrCat(what, " ", path));
 }
 
 // Closes a file descriptor on scope exit unless released.
