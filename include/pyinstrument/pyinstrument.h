@@ -155,8 +155,10 @@ PYI_API int pyi_sample_due(void);
 /* Records one sample of the calling thread with a stack the host walked:
  * frames[0] is the outermost frame, frames[depth - 1] the running one. The
  * sample's time is the time since this thread's previous sample. Call it when
- * pyi_sample_due() says so; other calls are accepted and timed the same way.
- * Does nothing when no session runs or when `frames` is NULL with depth > 0.
+ * pyi_sample_due() says so: a call made before a session's interval has
+ * passed records nothing for that session (its time goes to the next
+ * sample). Does nothing when no session runs or when `frames` is NULL with
+ * depth > 0.
  * Thread-safe (acts on the calling thread only). */
 PYI_API void pyi_thread_sample(const pyi_frame_id *frames, size_t depth);
 
