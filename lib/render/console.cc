@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
 #include "lib/base/status.h"
+#include "lib/render/path_shortener.h"
 #include "lib/tree/frame_tree.h"
 #include "lib/tree/processors.h"
 
@@ -121,66 +122,6 @@ std::string Plural(uint64_t count, absl::string_view noun) {
   return absl::StrCat(count, " ", noun, count == 1 ? "" : "s");
 }
 
-bool IsSeparator(char c) { return c == '/' || c == '\\'; }
-
-// Shortens file paths for display; see console.h for the rule.
-class PathShortener {
- public:
-  // `shown` lists the frames the report prints (repeats are fine): only
-  // their files decide the shared application directory, so frames the
-  // report leaves out (the profiler's entry frames, say) cannot stop it
-  // from shortening.
-  PathShortener(const Session& session, absl::Span<const uint32_t> shown)
-      : session_(session) {
-    bool first = true;
-    std::vector<uint8_t> seen(session.frames.size(), 0);
-    for (uint32_t frame : shown) {
-      if (seen[frame]) continue;
-      seen[frame] = 1;
-      const std::string& file = session.FilePath(frame);
-      // Names without a directory ("<string>", "app.c") have nothing to
-      // shorten and must not collapse the shared prefix to nothing.
-      if (std::none_of(file.begin(), file.end(), IsSeparator)) continue;
-      if (session.IsLibraryFrame(frame)) continue;
-      absl::string_view dir(file);
-      while (!dir.empty() && !IsSeparator(dir.back())) dir.remove_suffix(1);
-      if (first) {
-        app_dir_ = std::string(dir);
-        first = false;
-        continue;
-      }
-      size_t common = 0;
-      while (common < app_dir_.size() && common < dir.size() &&
-             app_dir_[common] == dir[common]) {
-        ++common;
-      }
-      while (common > 0 && !IsSeparator(app_dir_[common - 1])) --common;
-      app_dir_.resize(common);
-    }
-    // Stripping only the filesystem root would shorten nothing useful.
-    if (app_dir_.size() <= 1) app_dir_.clear();
-  }
-
-  absl::string_view Short(uint32_t frame) const {
-    absl::string_view file = session_.FilePath(frame);
-    absl::string_view root;
-    for (const std::string& candidate : session_.library_roots) {
-      if (!candidate.empty() && candidate.size() > root.size() &&
-          absl::StartsWith(file, candidate)) {
-        root = candidate;
-      }
-    }
-    if (root.empty()) root = app_dir_;
-    if (root.empty() || !absl::StartsWith(file, root)) return file;
-    absl::string_view rest = file.substr(root.size());
-    while (!rest.empty() && IsSeparator(rest.front())) rest.remove_prefix(1);
-    return rest.empty() ? file : rest;
-  }
-
- private:
-  const Session& session_;
-  std::string app_dir_;
-};
 
 // Cuts `text` to `width` characters, ending in "..." when cut (bytes; the
 // library names it is used on are ASCII in practice).

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "lib/base/status.h"
 #include "lib/render/json_writer.h"
+#include "lib/render/path_shortener.h"
 #include "lib/tree/frame_tree.h"
 #include "lib/tree/processors.h"
 
@@ -74,56 +75,6 @@ absl::Status ParseBool(absl::string_view key, absl::string_view value,
   return absl::OkStatus();
 }
 
-bool IsSeparator(char c) { return c == '/' || c == '\\'; }
-
-// The console's path rule (console.h), over every application frame of the
-// session: the JSON holds the whole tree, so every frame may be shown.
-class PathShortener {
- public:
-  explicit PathShortener(const Session& session) : session_(session) {
-    bool first = true;
-    for (uint32_t frame = 0; frame < session.frames.size(); ++frame) {
-      const std::string& file = session.FilePath(frame);
-      if (std::none_of(file.begin(), file.end(), IsSeparator)) continue;
-      if (session.IsLibraryFrame(frame)) continue;
-      absl::string_view dir(file);
-      while (!dir.empty() && !IsSeparator(dir.back())) dir.remove_suffix(1);
-      if (first) {
-        app_dir_ = std::string(dir);
-        first = false;
-        continue;
-      }
-      size_t common = 0;
-      while (common < app_dir_.size() && common < dir.size() &&
-             app_dir_[common] == dir[common]) {
-        ++common;
-      }
-      while (common > 0 && !IsSeparator(app_dir_[common - 1])) --common;
-      app_dir_.resize(common);
-    }
-    if (app_dir_.size() <= 1) app_dir_.clear();
-  }
-
-  absl::string_view Short(uint32_t frame) const {
-    absl::string_view file = session_.FilePath(frame);
-    absl::string_view root;
-    for (const std::string& candidate : session_.library_roots) {
-      if (!candidate.empty() && candidate.size() > root.size() &&
-          absl::StartsWith(file, candidate)) {
-        root = candidate;
-      }
-    }
-    if (root.empty()) root = app_dir_;
-    if (root.empty() || !absl::StartsWith(file, root)) return file;
-    absl::string_view rest = file.substr(root.size());
-    while (!rest.empty() && IsSeparator(rest.front())) rest.remove_prefix(1);
-    return rest.empty() ? file : rest;
-  }
-
- private:
-  const Session& session_;
-  std::string app_dir_;
-};
 
 class JsonRenderer {
  public:

@@ -226,13 +226,14 @@ TEST(PyiCliTest, FlagsBecomeRendererOptions) {
             "renderer: text\noptions: flat=true,flat_time=self\n");
   EXPECT_EQ(options("--flat-time total"),
             "renderer: text\noptions: flat_time=total\n");
-  // Globs become anchored regexes; commas in values are escaped.
+  // Globs become regexes ending in '$' (hide and show match from the start
+  // of the path, as fnmatch does); commas in values are escaped.
   EXPECT_EQ(options("--hide '*/lib/*'"),
-            "renderer: text\noptions: hide=^.*/lib/.*$\n");
+            "renderer: text\noptions: hide=.*/lib/.*$\n");
   EXPECT_EQ(options("--hide 'a.c' --hide-regex 'x,y'"),
-            "renderer: text\noptions: hide=(x\\,y)|(^a\\.c$)\n");
+            "renderer: text\noptions: hide=(x\\,y)|(a\\.c$)\n");
   EXPECT_EQ(options("--show '[!_]?lib[.]so'"),
-            "renderer: text\noptions: show=^[^_].lib[.]so$\n");
+            "renderer: text\noptions: show=[^_].lib[.]so$\n");
   EXPECT_EQ(options("--show-regex '^/opt/'"),
             "renderer: text\noptions: show=^/opt/\n");
   EXPECT_EQ(options("--time percent"),

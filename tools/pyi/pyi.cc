@@ -44,6 +44,7 @@
 #include "lib/session/combine.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
+#include "lib/tree/processors.h"
 
 namespace pyi {
 namespace {
@@ -117,48 +118,6 @@ int WriteSession(const Session& session, const std::string& path) {
 
 std::string EscapeValue(absl::string_view value) {
   return absl::StrReplaceAll(value, {{",", "\\,"}});
-}
-
-// A glob (fnmatch rules, as pyinstrument's --hide uses: '*' also matches
-// '/') as an anchored regular expression.
-std::string GlobToRegex(absl::string_view glob) {
-  std::string regex = "^";
-  for (size_t i = 0; i < glob.size(); ++i) {
-    const char c = glob[i];
-    if (c == '*') {
-      regex += ".*";
-    } else if (c == '?') {
-      regex += '.';
-    } else if (c == '[') {
-      // A class runs to the next ']' that is not its first character.
-      size_t end = i + 1;
-      if (end < glob.size() && (glob[end] == '!' || glob[end] == '^')) ++end;
-      if (end < glob.size() && glob[end] == ']') ++end;
-      while (end < glob.size() && glob[end] != ']') ++end;
-      if (end >= glob.size()) {
-        regex += "\\[";
-        continue;
-      }
-      regex += '[';
-      size_t k = i + 1;
-      if (glob[k] == '!' || glob[k] == '^') {
-        regex += '^';
-        ++k;
-      }
-      for (; k < end; ++k) {
-        if (glob[k] == '\\' || glob[k] == '[') regex += '\\';
-        regex += glob[k];
-      }
-      regex += ']';
-      i = end;
-    } else if (std::strchr(".^$|()+{}\\]", c) != nullptr) {
-      regex += '\\';
-      regex += c;
-    } else {
-      regex += c;
-    }
-  }
-  return regex + "$";
 }
 
 // Several patterns for one key become one alternation.
