@@ -227,7 +227,7 @@ class JsonRenderer {
       json_.Key("children");
       json_.BeginArray();
       stack.push_back({step.node, true});
-      const std::vector<uint32_t>& children = tree.node(step.node).children;
+      const ChildList& children = tree.node(step.node).children;
       for (auto it = children.rbegin(); it != children.rend(); ++it) {
         stack.push_back({*it, false});
       }

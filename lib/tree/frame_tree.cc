@@ -259,7 +259,9 @@ FrameTree BuildTimelineTree(const Session& session, size_t thread_index) {
         SaturatingAdd(pending[flat[id].parent], pending[id]);
   }
 
-  tree.Reserve(flat.size());
+  // Processors add nodes (`[self]` where a frame is spliced out); room for
+  // some keeps the first of them from moving the whole arena.
+  tree.Reserve(flat.size() + flat.size() / 8);
   tree.mutable_node(0).total_ns = pending[0];
   tree.mutable_node(0).children.reserve(flat[0].children);
   for (uint32_t id = 1; id < flat.size(); ++id) {

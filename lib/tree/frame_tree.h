@@ -47,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "lib/session/session.h"
 
 namespace pyi {
@@ -62,8 +63,13 @@ inline constexpr uint32_t kNoNode = std::numeric_limits<uint32_t>::max();
 inline constexpr uint32_t kNoFrame = std::numeric_limits<uint32_t>::max();
 inline constexpr uint32_t kNoGroup = std::numeric_limits<uint32_t>::max();
 
+// A node's children (node indices). Inline room for a few: most nodes of a
+// timeline tree have one or two children, and a heap block per node was the
+// largest cost of building one.
+using ChildList = absl::InlinedVector<uint32_t, 4>;
+
 struct TreeNode {
-  std::vector<uint32_t> children;  // node indices, in display order
+  ChildList children;  // in display order
   int64_t total_ns = 0;            // this node and everything below it
   uint32_t parent = kNoNode;       // kNoNode for the root and detached nodes
   uint32_t frame = kNoFrame;       // index into Session::frames (kFrame only)

@@ -40,7 +40,7 @@ void Detach(FrameTree& tree, uint32_t index) {
 
 // Replaces `parent`'s children by `children` and points them back at it.
 void SetChildren(FrameTree& tree, uint32_t parent,
-                 std::vector<uint32_t> children) {
+                 ChildList children) {
   for (uint32_t child : children) tree.mutable_node(child).parent = parent;
   tree.mutable_node(parent).children = std::move(children);
 }
@@ -56,11 +56,11 @@ void SetChildren(FrameTree& tree, uint32_t parent,
 template <typename Predicate, typename OnRemoved>
 bool SpliceChildren(FrameTree& tree, uint32_t parent, Predicate remove,
                     OnRemoved on_removed) {
-  const std::vector<uint32_t>& current = tree.node(parent).children;
+  const ChildList& current = tree.node(parent).children;
   if (std::none_of(current.begin(), current.end(), remove)) return false;
 
-  std::vector<uint32_t> old_children = std::move(tree.mutable_node(parent).children);
-  std::vector<uint32_t> result;
+  ChildList old_children = std::move(tree.mutable_node(parent).children);
+  ChildList result;
   result.reserve(old_children.size());
   struct Open {
     uint32_t node;
@@ -76,7 +76,7 @@ bool SpliceChildren(FrameTree& tree, uint32_t parent, Predicate remove,
     open.push_back({child, 0});
     while (!open.empty()) {
       const Open top = open.back();
-      const std::vector<uint32_t>& grandchildren =
+      const ChildList& grandchildren =
           tree.node(top.node).children;
       if (top.next_child < grandchildren.size()) {
         const uint32_t next = grandchildren[top.next_child];
@@ -116,7 +116,7 @@ void ForEachNodePreorder(FrameTree& tree, Visitor visit) {
     const uint32_t index = stack.back();
     stack.pop_back();
     visit(index);
-    const std::vector<uint32_t>& children = tree.node(index).children;
+    const ChildList& children = tree.node(index).children;
     stack.insert(stack.end(), children.rbegin(), children.rend());
   }
 }
@@ -134,7 +134,7 @@ void CombineSiblings(FrameTree& tree, uint32_t from, uint32_t into) {
       tree.AppendChild(into, self_node);
     }
     if (!from_leaf) {
-      std::vector<uint32_t> moved = std::move(tree.mutable_node(from).children);
+      ChildList moved = std::move(tree.mutable_node(from).children);
       tree.mutable_node(from).children.clear();
       for (uint32_t child : moved) tree.AppendChild(into, child);
     } else if (!into_leaf && tree.node(from).total_ns > 0) {
@@ -154,18 +154,17 @@ void CombineSiblings(FrameTree& tree, uint32_t from, uint32_t into) {
 // `[self]` children) into the first of each, keeping first-seen order.
 // Returns the children that took in others' children (and so may now hold
 // mergeable children themselves).
-std::vector<uint32_t> MergeSameFrameChildren(FrameTree& tree,
-                                             uint32_t index) {
+std::vector<uint32_t> MergeSameFrameChildren(FrameTree& tree, uint32_t index) {
   // Most nodes have a handful of children: a linear scan beats hashing there.
   constexpr size_t kLinearScanLimit = 16;
   auto key_of = [&tree](uint32_t node) {
     return tree.node(node).kind == NodeKind::kSelf ? kNoFrame
                                                    : tree.node(node).frame;
   };
-  std::vector<uint32_t> children =
+  ChildList children =
       std::move(tree.mutable_node(index).children);
   tree.mutable_node(index).children.clear();
-  std::vector<uint32_t> kept;
+  ChildList kept;
   std::vector<uint32_t> grown;
   kept.reserve(children.size());
   absl::flat_hash_map<uint32_t, uint32_t> first_by_key;
@@ -282,13 +281,13 @@ void RemoveProfilerFrames(FrameTree& tree, const ProcessorOptions&) {
 
 void MergeConsecutiveSelfTime(FrameTree& tree, const ProcessorOptions&) {
   ForEachNodePreorder(tree, [&tree](uint32_t index) {
-    const std::vector<uint32_t>& children = tree.node(index).children;
+    const ChildList& children = tree.node(index).children;
     bool adjacent = false;
     for (size_t i = 1; i < children.size() && !adjacent; ++i) {
       adjacent = IsSelf(tree, children[i - 1]) && IsSelf(tree, children[i]);
     }
     if (!adjacent) return;
-    std::vector<uint32_t> kept;
+    ChildList kept;
     kept.reserve(children.size());
     for (uint32_t child : children) {
       if (!kept.empty() && IsSelf(tree, child) && IsSelf(tree, kept.back())) {
@@ -305,7 +304,7 @@ void MergeConsecutiveSelfTime(FrameTree& tree, const ProcessorOptions&) {
 void AggregateRepeatedCalls(FrameTree& tree, const ProcessorOptions&) {
   ForEachNodePreorder(tree, [&tree](uint32_t index) {
     internal::MergeSameFrameChildren(tree, index);
-    std::vector<uint32_t>& children = tree.mutable_node(index).children;
+    ChildList& children = tree.mutable_node(index).children;
     std::stable_sort(children.begin(), children.end(),
                      [&tree](uint32_t a, uint32_t b) {
                        return tree.node(a).total_ns > tree.node(b).total_ns;
@@ -408,7 +407,7 @@ void InvertCallers(FrameTree& tree, const ProcessorOptions&) {
     }
   }
   for (uint32_t index = 0; index < inverted.arena_size(); ++index) {
-    std::vector<uint32_t>& children = inverted.mutable_node(index).children;
+    ChildList& children = inverted.mutable_node(index).children;
     std::stable_sort(children.begin(), children.end(),
                      [&inverted](uint32_t a, uint32_t b) {
                        return inverted.node(a).total_ns >
@@ -421,7 +420,7 @@ void InvertCallers(FrameTree& tree, const ProcessorOptions&) {
 void RemoveIrrelevantNodes(FrameTree& tree, const ProcessorOptions& options) {
   const int64_t root_total = tree.node(tree.root()).total_ns;
   ForEachNodePreorder(tree, [&](uint32_t index) {
-    std::vector<uint32_t>& children = tree.mutable_node(index).children;
+    ChildList& children = tree.mutable_node(index).children;
     auto irrelevant = [&](uint32_t child) {
       if (Share(tree.node(child).total_ns, root_total) >=
           options.filter_threshold) {
@@ -439,7 +438,7 @@ void RemoveIrrelevantNodes(FrameTree& tree, const ProcessorOptions& options) {
 void RemoveUnnecessarySelfTime(FrameTree& tree, const ProcessorOptions&) {
   ForEachNodePreorder(tree, [&tree](uint32_t index) {
     if (index == tree.root()) return;
-    std::vector<uint32_t>& children = tree.mutable_node(index).children;
+    ChildList& children = tree.mutable_node(index).children;
     if (children.size() == 1 && IsSelf(tree, children[0])) {
       Detach(tree, children[0]);
       children.clear();
@@ -498,7 +497,7 @@ void GroupLibraryFrames(FrameTree& tree, const ProcessorOptions& options) {
       group.members.push_back(member);
       claimed[member] = 1;
       tree.mutable_node(member).group = id;
-      const std::vector<uint32_t>& children = tree.node(member).children;
+      const ChildList& children = tree.node(member).children;
       for (auto it = children.rbegin(); it != children.rend(); ++it) {
         if (IsSelf(tree, *it) || is_library(*it)) stack.push_back(*it);
       }
@@ -543,7 +542,7 @@ void GroupLibraryFrames(FrameTree& tree, const ProcessorOptions& options) {
   ForEachNodePreorder(tree, [&](uint32_t index) {
     for (uint32_t child : tree.node(index).children) {
       if (claimed[child] || !is_library(child)) continue;
-      const std::vector<uint32_t>& grandchildren = tree.node(child).children;
+      const ChildList& grandchildren = tree.node(child).children;
       if (std::any_of(grandchildren.begin(), grandchildren.end(),
                       is_library)) {
         make_group(child);
