@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Installs everything the build and the tests need, from Debian's packages.
-# Idempotent: when every package is already there it only checks and returns
-# (well under a second), so tools/demo.sh and tools/test.sh call it each time.
+# Installs everything the build needs, from Debian's packages; with --tests
+# also what the tests need beyond it (Go's pprof, Chromium, the npm packages
+# of the browser tests). Idempotent: when everything is there it only checks
+# and returns (well under a second), so tools/demo.sh and tools/test.sh call
+# it each time.
+#
+#   tools/setup.sh           build dependencies
+#   tools/setup.sh --tests   build and test dependencies
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for_tests=0
+[[ "${1:-}" == "--tests" ]] && for_tests=1
 
 packages=(
   bazel-bootstrap        # Bazel 4.2.3, run offline (see WORKSPACE)
@@ -16,6 +25,15 @@ packages=(
   libcli11-dev           # header-only command-line parser for tools/pyi
   python3                # tools/ci_summary.py reads the test XML
 )
+if ((for_tests)); then
+  packages+=(
+    golang-go            # `go tool pprof` reads our pprof exports in tests
+    chromium             # browser tests (speedscope, the HTML viewer)
+  )
+  # Node.js and npm: the machine's own if it has them, else Debian's.
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -24,7 +42,21 @@ for package in "${packages[@]}"; do
   fi
 done
 
+install_npm_packages() {
+  # The browser tests' npm packages, pinned by package-lock.json; installed
+  # again only when the lock file changed since the last install.
+  local dir=tests/browser
+  [[ -f $dir/package-lock.json ]] || return 0
+  if [[ -f $dir/node_modules/.package-lock.json &&
+        $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
+    return 0
+  fi
+  echo "setup: npm ci in $dir" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 if ((${#missing[@]} == 0)); then
+  if ((for_tests)); then install_npm_packages; fi
   exit 0
 fi
 
@@ -37,4 +69,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ((for_tests)); then install_npm_packages; fi
 echo "setup: done" >&2

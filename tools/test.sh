@@ -8,7 +8,7 @@
 #   tools/test.sh --quick    the plain run only
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh || exit 1
+tools/setup.sh --tests || exit 1
 
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
