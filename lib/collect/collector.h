@@ -88,8 +88,9 @@ class Recorder {
   // Used by the collector internals (collector.cc) only.
   internal::ThreadBuffer* NewBuffer(uint64_t thread_id, absl::string_view name,
                                     bool has_base, int64_t base_ns);
+  // Records `elapsed_ns` in whole microseconds; see kDurationQuantumNs.
   void Record(internal::ThreadBuffer* buffer, const uint32_t* frames,
-              size_t depth, int64_t duration_ns);
+              size_t depth, int64_t elapsed_ns);
   int64_t min_elapsed_ns() const { return min_elapsed_ns_; }
 
  private:

@@ -142,6 +142,27 @@ TEST(CollectorTest, NestedStackWithFakeClock) {
   EXPECT_TRUE(ValidateSession(*session).ok());
 }
 
+TEST(CollectorTest, DurationsAreWholeMicrosecondsAndCarryTheRest) {
+  const uint32_t tick = Frame("quantum_tick");
+  fake_now_ns = 0;
+  auto recorder = Recorder::Start(FakeClockOptions());
+  ASSERT_TRUE(recorder.ok());
+  fake_now_ns = 1'000'400;
+  FrameEnter(tick);  // 1000 us recorded, 400 ns carried
+  fake_now_ns = 2'000'900;
+  FrameExit(tick);  // 1000.5 us + 400 ns: 1000 us recorded, 900 ns carried
+  fake_now_ns = 3'001'000;
+  FrameEnter(tick);  // 1000.1 us + 900 ns: exactly 1001 us
+  FrameExit(tick);
+  absl::StatusOr<Session> session = (*recorder)->Stop();
+  ASSERT_TRUE(session.ok());
+  const ThreadSamples* thread = FindThread(*session, SelfThreadId());
+  ASSERT_NE(thread, nullptr);
+  EXPECT_THAT(thread->sample_durations_ns,
+              ElementsAre(1'000'000, 1'000'000, 1'001'000));
+  EXPECT_EQ(thread->TotalDurationNs(), 3'001'000);
+}
+
 TEST(CollectorTest, RecursionSharesTrieNodesPerDepth) {
   const uint32_t fib = Frame("fib");
   fake_now_ns = 0;

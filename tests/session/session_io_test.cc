@@ -844,8 +844,10 @@ TEST_F(PermissionTest, UnreadableFile) {
 
 // ---------------------------------------------------------------------------
 // Size: the format's goal is <= 4 bytes per sample on a realistic session
-// (1M samples over 10k distinct stacks). This measures it and guards against
-// regressions; it does not assert the goal itself.
+// (1M samples over 10k distinct stacks). The collector records durations in
+// whole microseconds (lib/collect), so the goal is asserted for the "1us
+// clock" models; the nanosecond models (imports may carry nanoseconds) are
+// held to a looser regression bound.
 
 struct SizeModel {
   const char* name;
@@ -914,7 +916,11 @@ TEST(SessionIoSizeTest, BytesPerSample) {
     std::printf("%-36s %zu bytes, %.2f bytes/sample, trie %zu nodes\n",
                 model.name, bytes.size(), per_sample,
                 session.threads[0].nodes.size());
-    EXPECT_LT(per_sample, 8.0) << model.name;
+    if (model.quantum_ns >= 1000) {
+      EXPECT_LE(per_sample, 4.0) << model.name;
+    } else {
+      EXPECT_LT(per_sample, 8.0) << model.name;
+    }
     absl::StatusOr<Session> parsed = ParseSession(bytes);
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     EXPECT_EQ(*parsed, session);
