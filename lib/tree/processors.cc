@@ -10,7 +10,9 @@
 // compiler). The warning is reported where templates are instantiated, at
 // the end of this file, so it is turned off for the whole file rather than
 // around the include.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
 
 #include "absl/container/flat_hash_map.h"
