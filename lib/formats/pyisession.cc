@@ -81,7 +81,40 @@ absl::StatusOr<int64_t> SecondsToNs(double seconds, absl::string_view where,
     return Damaged(where, absl::StrCat("time is out of range (", seconds,
                                        " s)"));
   }
-  return static_cast<int64_t>(std::llround(seconds * 1e9));
+  // Whole and fractional seconds apart: a Unix time in seconds carries ~0.2
+  // us of double precision, and multiplying it whole by 1e9 would add a
+  // rounding error that splitting avoids (the fraction is exact).
+  const double whole = std::floor(seconds);
+  return static_cast<int64_t>(whole) * 1'000'000'000 +
+         static_cast<int64_t>(std::llround((seconds - whole) * 1e9));
+}
+
+// The deepest nesting a .pyisession has is four (file, records, record,
+// stack); protobuf's parser slows down badly on very deep input, so anything
+// much deeper is refused before it is parsed. This only counts brackets
+// outside strings; the parsing itself is protobuf's.
+constexpr int kMaxNesting = 32;
+
+bool NestsTooDeeply(absl::string_view json) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // skip the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
 }
 
 const Value* FindField(const Struct& object, const std::string& name) {
@@ -435,12 +468,19 @@ absl::StatusOr<Session> ImportPyiSession(absl::string_view json) {
     return NotOurFormatError(
         "not a pyinstrument session: the input is not a JSON object");
   }
-  Value root;
-  const auto parsed = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), &root);
   // Python's json module writes NaN and Infinity as bare words, which are not
   // JSON: a file that names frame_records is taken for a damaged session.
   const bool names_records = absl::StrContains(json, "\"frame_records\"");
+  if (NestsTooDeeply(json)) {
+    const std::string message =
+        absl::StrCat("JSON nested deeper than ", kMaxNesting, " levels");
+    if (names_records) return Damaged("file", message);
+    return NotOurFormatError(
+        absl::StrCat("not a pyinstrument session: ", message));
+  }
+  Value root;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &root);
   if (!parsed.ok()) {
     const std::string message =
         absl::StrCat("not valid JSON: ", parsed.ToString());
