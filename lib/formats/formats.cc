@@ -70,9 +70,9 @@ absl::StatusOr<Session> ImportPlain(absl::string_view bytes, bool gzipped) {
   if (IsNotOurFormat(session.status()) &&
       absl::StartsWith(session.status().message(), "not a pprof profile")) {
     return NotOurFormatError(absl::StrCat(
-        gzipped ? "gzip content is " : "", "not in a supported format "
-        "(a libpyinstrument .pb session, a pprof profile or a pyinstrument "
-        "session JSON)"));
+        gzipped ? "the gzip content is " : "",
+        "not a libpyinstrument session, pprof profile or pyinstrument "
+        "session JSON"));
   }
   return session;
 }

@@ -329,7 +329,8 @@ TEST(PyiCliTest, ResampleWritesACoarserSession) {
 }
 
 TEST(PyiCliTest, EverySubcommandHasHelp) {
-  for (const char* command : {"render", "info", "combine", "resample"}) {
+  for (const char* command :
+       {"render", "info", "convert", "combine", "resample"}) {
     Result result = RunPyi(absl::StrCat(command, " --help"));
     EXPECT_EQ(result.exit_code, 0) << command;
     EXPECT_THAT(result.out, HasSubstr(absl::StrCat("Usage: pyi ", command)));
@@ -345,7 +346,8 @@ TEST(PyiCliTest, EverySubcommandHasHelp) {
   }
   Result top = RunPyi("--help");
   EXPECT_EQ(top.exit_code, 0);
-  for (const char* command : {"render", "info", "combine", "resample"}) {
+  for (const char* command :
+       {"render", "info", "convert", "combine", "resample"}) {
     EXPECT_THAT(top.out, HasSubstr(command));
   }
   EXPECT_THAT(RunPyi("resample --help").out, HasSubstr("--interval"));
@@ -375,6 +377,10 @@ TEST(PyiCliTest, UsageErrorsAreOneLineAndExitTwo) {
       {absl::StrCat("resample ", path, " --interval 0 -o x.pb"), "--interval"},
       {absl::StrCat("resample ", path, " --interval soon -o x.pb"),
        "--interval"},
+      {absl::StrCat("convert ", path), "--output"},
+      {absl::StrCat("convert ", path, " -o out.unknown"), "out.unknown"},
+      {absl::StrCat("convert ", path, " -o -"), "--to"},
+      {absl::StrCat("convert ", path, " -o x.pb --to gif"), "unknown format 'gif'"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.arguments);
@@ -424,6 +430,128 @@ TEST(PyiCliTest, CorruptForeignAndUnwritableFilesAreRuntimeErrors) {
                                TempPath("no/such/dir/out.pb")));
   EXPECT_EQ(result.exit_code, 1);
   ExpectOneErrorLine(result, "out.pb");
+}
+
+TEST(PyiCliTest, ConvertsToEveryFormatAndBack) {
+  const std::string path = WriteSampleSession();
+  struct Case {
+    std::string output;
+    std::string contains;  // in the output file
+    bool reimport;         // pyi can read it back
+  };
+  const Case cases[] = {
+      {"out.pb.gz", "\x1f\x8b", true},
+      {"out.pprof", "\x1f\x8b", true},
+      {"out.pb", "libpyinstrument.session", true},
+      {"out.speedscope.json", "speedscope", false},
+      {"out.trace.json", "\"thread_name\"", false},
+      {"out.chrome.json", "\"ph\":\"X\"", false},
+      {"out.collapsed", "main (app.c:1);crunch_numbers (app.c:9) 20\n", false},
+      {"out.folded", "main (app.c:1) 10\n", false},
+      {"out.txt", "crunch_numbers", false},
+      {"out.json", "\"crunch_numbers\"", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.output);
+    const std::string output = TempPath(c.output);
+    Result result = RunPyi(absl::StrCat("convert ", path, " -o ", output));
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.err, "");
+    EXPECT_THAT(ReadFile(output), HasSubstr(c.contains));
+    if (!c.reimport) continue;
+    const std::string back = TempPath("back.pb");
+    result = RunPyi(absl::StrCat("convert ", output, " -o ", back));
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    absl::StatusOr<Session> session = LoadSession(back);
+    ASSERT_TRUE(session.ok()) << session.status();
+    ASSERT_EQ(session->threads.size(), 1u);
+    EXPECT_EQ(session->SampleCount(), 30u);
+    EXPECT_EQ(session->threads[0].TotalDurationNs(), 30 * kMs);
+    EXPECT_EQ(session->threads[0].name, "main");
+  }
+}
+
+TEST(PyiCliTest, ConvertHonoursToAndWritesTextFormatsToStdout) {
+  const std::string path = WriteSampleSession();
+  Result result = RunPyi(absl::StrCat("convert ", path, " -o - --to folded"));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "main (app.c:1) 10\nmain (app.c:1);crunch_numbers (app.c:9) 20\n");
+  // --to wins over the extension.
+  const std::string output = TempPath("actually_chrome.txt");
+  result = RunPyi(absl::StrCat("convert ", path, " -o ", output,
+                               " --to chrome"));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(ReadFile(output), StartsWith("{\"traceEvents\""));
+  // Binary formats go to a pipe, never to a terminal.
+  result = RunPyi(absl::StrCat("convert ", path, " -o - --to pprof"));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, StartsWith("\x1f\x8b"));
+  Terminal terminal;
+  if (!terminal.ok()) GTEST_SKIP() << "no pseudo-terminal available";
+  result = RunPyi(absl::StrCat("convert ", path, " -o - --to pprof"),
+                  terminal.path());
+  EXPECT_EQ(result.exit_code, 2);
+  ExpectOneErrorLine(result, "terminal");
+  EXPECT_EQ(terminal.Drain(), "");
+}
+
+TEST(PyiCliTest, RenderAndInfoReadPprof) {
+  const std::string path = WriteSampleSession();
+  const std::string pprof = TempPath("in.pb.gz");
+  ASSERT_EQ(RunPyi(absl::StrCat("convert ", path, " -o ", pprof)).exit_code,
+            0);
+  Result result = RunPyi(absl::StrCat("render ", pprof));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("crunch_numbers"));
+  result = RunPyi(absl::StrCat("info ", pprof));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("samples:           30"));
+  EXPECT_THAT(result.out, HasSubstr("pprof: time from sample type wall"));
+}
+
+// Every importable format, damaged: exit 1, one line naming file and problem.
+TEST(PyiCliTest, CorruptOrTruncatedInputsOfEveryFormatFailCleanly) {
+  const std::string path = WriteSampleSession();
+  const std::string pprof = TempPath("good.pb.gz");
+  ASSERT_EQ(RunPyi(absl::StrCat("convert ", path, " -o ", pprof)).exit_code,
+            0);
+  const std::string session_bytes = ReadFile(path);
+  const std::string pprof_bytes = ReadFile(pprof);
+  std::string flipped = pprof_bytes;
+  flipped[flipped.size() / 2] ^= 0x5a;
+  struct Case {
+    std::string name;
+    std::string bytes;
+    std::string problem;
+  };
+  const Case cases[] = {
+      {"truncated_session.pb", session_bytes.substr(0, session_bytes.size() - 5),
+       "damaged libpyinstrument session"},
+      {"truncated_profile.pb.gz", pprof_bytes.substr(0, pprof_bytes.size() - 10),
+       "truncated gzip data"},
+      {"corrupt_profile.pb.gz", flipped, "gzip"},
+      {"truncated.pyisession", "{\"frame_records\": [[[\"a\"", "JSON"},
+      {"empty.pb", "", "empty"},
+      {"garbage.bin", "\x07\x01\x02 not a profile",
+       "not a libpyinstrument session, pprof profile or pyinstrument"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string input = TempPath(c.name);
+    std::ofstream(input, std::ios::binary) << c.bytes;
+    for (const std::string& command :
+         {absl::StrCat("convert ", input, " -o ", TempPath("x.trace.json")),
+          absl::StrCat("render ", input), absl::StrCat("info ", input)}) {
+      Result result = RunPyi(command);
+      EXPECT_EQ(result.exit_code, 1) << command;
+      ExpectOneErrorLine(result, c.name);
+      EXPECT_THAT(result.err, HasSubstr(c.problem)) << command;
+    }
+  }
+  // A failed conversion leaves no output behind.
+  std::ifstream left(TempPath("x.trace.json"));
+  EXPECT_FALSE(left.good());
 }
 
 }  // namespace

@@ -1,9 +1,16 @@
 // pyi: the libpyinstrument command line.
 //
-//   pyi render FILE.pb [-r text|json] [-o OUT] [-p key=value]... [flags]
-//   pyi info FILE.pb
-//   pyi combine A.pb B.pb ... -o OUT.pb
-//   pyi resample FILE.pb --interval SECONDS -o OUT.pb
+//   pyi render FILE [-r text|json] [-o OUT] [-p key=value]... [flags]
+//   pyi info FILE
+//   pyi convert FILE -o OUT [--to FORMAT]
+//   pyi combine A B ... -o OUT.pb
+//   pyi resample FILE --interval SECONDS -o OUT.pb
+//
+// Every input FILE may be any format lib/formats imports, detected by
+// content: a .pb session, a pprof profile (gzipped or raw), a pyinstrument
+// session JSON. `convert` writes the format --to names, or the one OUT's
+// extension implies (lib/formats/formats.h): session, pprof, speedscope,
+// chrome, collapsed, text, json.
 //
 // `pyi SUBCOMMAND --help` lists each subcommand's flags. The command line is
 // parsed by CLI11, which gives subcommands, short and long aliases,
@@ -27,6 +34,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -40,6 +48,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "lib/base/output.h"
+#include "lib/formats/formats.h"
 #include "lib/render/render.h"
 #include "lib/session/combine.h"
 #include "lib/session/session.h"
@@ -209,7 +219,7 @@ int Render(const RenderArgs& args) {
                                   options, "\n"),
                      "-");
   }
-  absl::StatusOr<Session> session = LoadSession(args.file);
+  absl::StatusOr<Session> session = ImportSessionFile(args.file);
   if (!session.ok()) return FailStatus(session.status(), false);
   std::string report;
   const absl::Status rendered =
@@ -223,7 +233,7 @@ std::string Seconds(int64_t ns) {
 }
 
 int Info(const std::string& path) {
-  absl::StatusOr<Session> loaded = LoadSession(path);
+  absl::StatusOr<Session> loaded = ImportSessionFile(path);
   if (!loaded.ok()) return FailStatus(loaded.status(), false);
   const Session& session = *loaded;
   std::string out;
@@ -271,7 +281,7 @@ int Combine(const std::vector<std::string>& files, const std::string& output) {
   std::vector<Session> sessions;
   sessions.reserve(files.size());
   for (const std::string& file : files) {
-    absl::StatusOr<Session> loaded = LoadSession(file);
+    absl::StatusOr<Session> loaded = ImportSessionFile(file);
     if (!loaded.ok()) return FailStatus(loaded.status(), false);
     sessions.push_back(*std::move(loaded));
   }
@@ -291,12 +301,51 @@ int Resample(const std::string& file, double interval_s,
                              " s is not a usable interval (1 ns to ~292 "
                              "years)"));
   }
-  absl::StatusOr<Session> loaded = LoadSession(file);
+  absl::StatusOr<Session> loaded = ImportSessionFile(file);
   if (!loaded.ok()) return FailStatus(loaded.status(), false);
   absl::StatusOr<Session> resampled =
       ResampleSession(*loaded, static_cast<int64_t>(interval_ns));
   if (!resampled.ok()) return FailStatus(resampled.status(), false);
   return WriteSession(*resampled, output);
+}
+
+int Convert(const std::string& input, const std::string& output,
+            const std::string& to) {
+  absl::StatusOr<ExportFormat> format =
+      absl::InvalidArgumentError("no format");
+  if (!to.empty()) {
+    format = ExportFormatFromName(to);
+  } else if (IsStdout(output)) {
+    return Fail(kUsageError,
+                "writing to stdout: name the format with --to FORMAT");
+  } else {
+    format = ExportFormatFromPath(output);
+  }
+  if (!format.ok()) return FailStatus(format.status(), true);
+  if (IsStdout(output) && IsBinaryFormat(*format) && isatty(STDOUT_FILENO)) {
+    return Fail(kUsageError,
+                absl::StrCat("refusing to write binary ",
+                             ExportFormatName(*format),
+                             " output to a terminal; give -o FILE or "
+                             "redirect stdout"));
+  }
+  absl::StatusOr<Session> session = ImportSessionFile(input);
+  if (!session.ok()) return FailStatus(session.status(), false);
+  if (IsStdout(output)) {
+    StdioOutput out(stdout, "<stdout>");
+    absl::Status written = ExportSession(*session, *format, out);
+    if (written.ok() && std::fflush(stdout) != 0) {
+      written = absl::ErrnoToStatus(errno, "cannot write <stdout>");
+    }
+    return written.ok() ? 0 : FailStatus(written, false);
+  }
+  // Atomic: a failed conversion leaves no half-written OUT behind.
+  absl::StatusOr<std::unique_ptr<AtomicFileOutput>> file =
+      AtomicFileOutput::Create(output);
+  if (!file.ok()) return FailStatus(file.status(), false);
+  absl::Status written = ExportSession(*session, *format, **file);
+  if (written.ok()) written = (*file)->Commit();
+  return written.ok() ? 0 : FailStatus(written, false);
 }
 
 // A CLI11 check: a number in [low, high] (or above `low` when `open_low`).
@@ -315,8 +364,8 @@ CLI::Validator NumberIn(double low, double high, bool open_low,
       expected);
 }
 
-constexpr const char* kSubcommands[] = {"render", "info", "combine",
-                                        "resample"};
+constexpr const char* kSubcommands[] = {"render", "info", "convert",
+                                        "combine", "resample"};
 
 int Main(int argc, char** argv) {
   // CLI11 would call an unknown subcommand an unexpected argument, or ask
@@ -331,8 +380,8 @@ int Main(int argc, char** argv) {
                              absl::StrJoin(kSubcommands, ", ")));
   }
 
-  CLI::App app{"pyi: render, inspect, combine and resample libpyinstrument "
-               "sessions (.pb files)",
+  CLI::App app{"pyi: render, inspect, convert, combine and resample "
+               "profiles (.pb sessions, pprof, pyinstrument JSON)",
                "pyi"};
   app.require_subcommand(1);
   app.fallthrough(false);
@@ -340,7 +389,7 @@ int Main(int argc, char** argv) {
   RenderArgs render_args;
   CLI::App* render =
       app.add_subcommand("render", "Render a session as a report");
-  render->add_option("FILE", render_args.file, "Session file (.pb)")
+  render->add_option("FILE", render_args.file, "Profile: .pb session, pprof or pyinstrument JSON")
       ->required();
   render
       ->add_option("-r,--renderer", render_args.renderer,
@@ -397,14 +446,30 @@ int Main(int argc, char** argv) {
 
   std::string info_file;
   CLI::App* info = app.add_subcommand("info", "Print a session's metadata");
-  info->add_option("FILE", info_file, "Session file (.pb)")->required();
+  info->add_option("FILE", info_file, "Profile: .pb session, pprof or pyinstrument JSON")->required();
+
+  std::string convert_input, convert_output, convert_to;
+  CLI::App* convert = app.add_subcommand(
+      "convert", "Convert a profile to another format");
+  convert->add_option("FILE", convert_input,
+                      "Input: .pb session, pprof profile or pyinstrument "
+                      "JSON")
+      ->required();
+  convert
+      ->add_option("-o,--output", convert_output,
+                   "Output file ('-': stdout; binary formats not to a "
+                   "terminal)")
+      ->required();
+  convert->add_option("--to", convert_to,
+                      "Format: session, pprof, speedscope, chrome, "
+                      "collapsed, text, json; default: from -o's extension");
 
   std::vector<std::string> combine_files;
   std::string combine_output;
   CLI::App* combine = app.add_subcommand(
       "combine", "Combine sessions into one (threads with the same id and "
                  "name are merged)");
-  combine->add_option("FILES", combine_files, "Session files (.pb)")
+  combine->add_option("FILES", combine_files, "Profiles: .pb sessions, pprof or pyinstrument JSON")
       ->required();
   combine
       ->add_option("-o,--output", combine_output,
@@ -415,7 +480,7 @@ int Main(int argc, char** argv) {
   double resample_interval = 0;
   CLI::App* resample = app.add_subcommand(
       "resample", "Resample a session to a coarser interval");
-  resample->add_option("FILE", resample_file, "Session file (.pb)")
+  resample->add_option("FILE", resample_file, "Profile: .pb session, pprof or pyinstrument JSON")
       ->required();
   resample
       ->add_option("--interval", resample_interval,
@@ -439,6 +504,9 @@ int Main(int argc, char** argv) {
 
   if (render->parsed()) return Render(render_args);
   if (info->parsed()) return Info(info_file);
+  if (convert->parsed()) {
+    return Convert(convert_input, convert_output, convert_to);
+  }
   if (combine->parsed()) return Combine(combine_files, combine_output);
   if (resample->parsed()) {
     return Resample(resample_file, resample_interval, resample_output);
