@@ -6,9 +6,11 @@
 
 #include "pyinstrument/pyinstrument.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +21,8 @@
 #include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/base/output.h"
+#include "lib/formats/formats.h"
 #include "lib/render/render.h"
 #include "lib/session/combine.h"
 #include "lib/session/session.h"
@@ -144,6 +148,56 @@ pyi_status ToBuffer(const std::string& bytes, pyi_buffer* out) {
   out->size = bytes.size();
   return PYI_OK;
 }
+
+// An OutputStream into a malloc'ed block that becomes a pyi_buffer, so an
+// export is held in memory once, not once in a std::string and again in the
+// buffer.
+class MallocOutput final : public pyi::OutputStream {
+ public:
+  MallocOutput() = default;
+  MallocOutput(const MallocOutput&) = delete;
+  MallocOutput& operator=(const MallocOutput&) = delete;
+  ~MallocOutput() override { std::free(data_); }
+
+  absl::Status Write(absl::string_view bytes) override {
+    // One byte of room stays free for the terminating NUL.
+    if (bytes.size() >= capacity_ - size_ || data_ == nullptr) {
+      size_t capacity = capacity_ == 0 ? 4096 : capacity_;
+      while (capacity - size_ <= bytes.size()) {
+        if (capacity > SIZE_MAX / 2) {
+          return absl::ResourceExhaustedError("export too large for memory");
+        }
+        capacity *= 2;
+      }
+      char* grown = static_cast<char*>(std::realloc(data_, capacity));
+      if (grown == nullptr) throw std::bad_alloc();
+      data_ = grown;
+      capacity_ = capacity;
+    }
+    std::memcpy(data_ + size_, bytes.data(), bytes.size());
+    size_ += bytes.size();
+    return absl::OkStatus();
+  }
+
+  // Hands the bytes (NUL-terminated) to `out`.
+  pyi_status Release(pyi_buffer* out) {
+    if (data_ == nullptr) {
+      const absl::Status status = Write("");
+      if (!status.ok()) return FromStatus(status);
+    }
+    data_[size_] = '\0';
+    out->data = data_;
+    out->size = size_;
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+    return PYI_OK;
+  }
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
 
 pyi_status NewLoadedSession(absl::StatusOr<pyi::Session> loaded,
                             pyi_session** out) {
@@ -425,6 +479,65 @@ pyi_status pyi_session_resample(const pyi_session* session,
   if (status != PYI_OK) return status;
   return NewLoadedSession(pyi::ResampleSession(session->data, interval_ns),
                           out);
+  PYI_API_END
+}
+
+pyi_status pyi_session_export(const pyi_session* session, const char* format,
+                              pyi_buffer* out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  out->data = nullptr;
+  out->size = 0;
+  if (format == nullptr) return InvalidArgument("format is NULL");
+  pyi_status status = CheckStopped(session);
+  if (status != PYI_OK) return status;
+  absl::StatusOr<pyi::ExportFormat> parsed = pyi::ExportFormatFromName(format);
+  if (!parsed.ok()) return FromStatus(parsed.status());
+  MallocOutput bytes;
+  status = FromStatus(pyi::ExportSession(session->data, *parsed, bytes));
+  if (status != PYI_OK) return status;
+  return bytes.Release(out);
+  PYI_API_END
+}
+
+pyi_status pyi_session_export_to_file(const pyi_session* session,
+                                      const char* format, const char* path) {
+  PYI_API_BEGIN
+  if (path == nullptr) return InvalidArgument("path is NULL");
+  pyi_status status = CheckStopped(session);
+  if (status != PYI_OK) return status;
+  absl::StatusOr<pyi::ExportFormat> parsed =
+      format == nullptr ? pyi::ExportFormatFromPath(path)
+                        : pyi::ExportFormatFromName(format);
+  if (!parsed.ok()) return FromStatus(parsed.status());
+  absl::StatusOr<std::unique_ptr<pyi::AtomicFileOutput>> file =
+      pyi::AtomicFileOutput::Create(path);
+  if (!file.ok()) return FromStatus(file.status());
+  absl::Status written = pyi::ExportSession(session->data, *parsed, **file);
+  if (written.ok()) written = (*file)->Commit();
+  return FromStatus(written);
+  PYI_API_END
+}
+
+pyi_status pyi_session_import(const char* path, pyi_session** out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  *out = nullptr;
+  if (path == nullptr) return InvalidArgument("path is NULL");
+  return NewLoadedSession(pyi::ImportSessionFile(path), out);
+  PYI_API_END
+}
+
+pyi_status pyi_session_import_from_buffer(const void* data, size_t size,
+                                          pyi_session** out) {
+  PYI_API_BEGIN
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  *out = nullptr;
+  if (data == nullptr && size > 0) {
+    return InvalidArgument("data is NULL but size is not 0");
+  }
+  absl::string_view bytes(static_cast<const char*>(data), size);
+  return NewLoadedSession(pyi::ImportSessionBytes(bytes), out);
   PYI_API_END
 }
 

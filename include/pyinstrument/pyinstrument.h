@@ -325,6 +325,65 @@ PYI_API pyi_status pyi_session_resample(const pyi_session *session,
                                         int64_t interval_ns,
                                         pyi_session **out);
 
+/* ---- Interchange formats ----------------------------------------------- */
+
+/* Format names for pyi_session_export() and pyi_session_export_to_file(),
+ * case-insensitive:
+ *   "session"    this library's .pb file (as pyi_session_save);
+ *   "pprof"      a gzipped pprof profile.proto (go tool pprof, pprof): one
+ *                sample per thread and stack with its count and wall (or
+ *                thread-CPU) nanoseconds, the thread as a label;
+ *   "speedscope" speedscope's JSON file format;
+ *   "chrome"     Chrome trace events JSON (chrome://tracing, Perfetto): the
+ *                timeline, one complete event per span, ns precision;
+ *   "collapsed"  folded stacks for flamegraph.pl, one line per stack;
+ *   "text", "json" the reports of pyi_session_render() with default
+ *                options.
+ * File name endings pyi_session_export_to_file() infers them from: .pb
+ * (session), .pb.gz and .pprof (pprof), .speedscope.json, .trace.json and
+ * .chrome.json (chrome), .collapsed and .folded, .txt (text), other .json
+ * (json). */
+
+/* Exports the session in `format` into *out (release with pyi_buffer_free;
+ * the data is followed by a NUL byte not counted in size). Returns PYI_OK,
+ * PYI_ERR_INVALID_ARGUMENT (a NULL argument, an unknown format),
+ * PYI_ERR_STATE (still running), PYI_ERR_LIMIT (over a format's size limit,
+ * e.g. pprof's 2 GiB) or PYI_ERR_OUT_OF_MEMORY. Thread-compatible. */
+PYI_API pyi_status pyi_session_export(const pyi_session *session,
+                                      const char *format, pyi_buffer *out);
+
+/* Exports the session to `path`, atomically (a temporary file in the same
+ * directory, then a rename): an existing file is replaced whole or left as
+ * it was. `format` may be NULL to infer it from the path's ending (see
+ * above). The output streams to the file; it is never held in memory whole.
+ * Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (session or path NULL, unknown
+ * format or ending), PYI_ERR_STATE (still running), PYI_ERR_IO (cannot
+ * create or write), PYI_ERR_LIMIT (a size limit, or the disk is full) or
+ * PYI_ERR_OUT_OF_MEMORY. Thread-compatible. */
+PYI_API pyi_status pyi_session_export_to_file(const pyi_session *session,
+                                              const char *format,
+                                              const char *path);
+
+/* Imports a profile in any supported format, detected from its content: a
+ * .pb session, a pprof profile (gzipped or raw; only time profiles: the
+ * first time-valued sample type, else count x period), or a pyinstrument
+ * session JSON; into a new stopped session in *out (release with
+ * pyi_session_free). Every id, index and length is checked. Returns PYI_OK,
+ * PYI_ERR_INVALID_ARGUMENT (path or out NULL), PYI_ERR_IO (cannot read),
+ * PYI_ERR_FORMAT (none of the supported formats, or a profile the session
+ * model cannot represent, e.g. a heap profile), PYI_ERR_CORRUPT (truncated
+ * or damaged), PYI_ERR_VERSION (a newer .pb format), PYI_ERR_LIMIT (over a
+ * size limit, e.g. gzip data expanding beyond 512 MiB) or
+ * PYI_ERR_OUT_OF_MEMORY. pyi_last_error() names the file and the problem.
+ * On error *out is set to NULL. Thread-safe. */
+PYI_API pyi_status pyi_session_import(const char *path, pyi_session **out);
+
+/* As pyi_session_import, from `size` bytes at `data` (not retained).
+ * Thread-safe. */
+PYI_API pyi_status pyi_session_import_from_buffer(const void *data,
+                                                  size_t size,
+                                                  pyi_session **out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

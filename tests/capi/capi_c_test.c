@@ -432,3 +432,159 @@ int capi_test_session_resample(char *failure) {
   pyi_session_free(session);
   return 0;
 }
+
+/* Total sample count of a session, or -1. */
+static int64_t sample_count(const pyi_session *session) {
+  pyi_session_stats stats;
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  if (pyi_session_get_stats(session, &stats) != PYI_OK) return -1;
+  return (int64_t)stats.sample_count;
+}
+
+int capi_test_export_formats(char *failure) {
+  static const char *const formats[] = {"session", "pprof", "speedscope",
+                                        "chrome",  "collapsed", "text",
+                                        "json",    "PPROF"};
+  pyi_session *session = NULL, *running = NULL;
+  pyi_session *imported = (pyi_session *)1;
+  pyi_buffer bytes = {NULL, 0};
+  size_t i;
+  int line = record_small_session(failure, &session);
+  if (line != 0) return line;
+
+  CHECK(pyi_session_export(session, "pprof", NULL) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_export(NULL, "pprof", &bytes) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_export(session, NULL, &bytes) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_export(session, "gif", &bytes) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "gif") != NULL);
+  CHECK(bytes.data == NULL && bytes.size == 0);
+  CHECK(start_fake_session(&running) == PYI_OK);
+  CHECK(pyi_session_export(running, "pprof", &bytes) == PYI_ERR_STATE);
+  pyi_session_free(running);
+
+  for (i = 0; i < sizeof(formats) / sizeof(formats[0]); ++i) {
+    CHECK(pyi_session_export(session, formats[i], &bytes) == PYI_OK);
+    CHECK(bytes.size > 0);
+    CHECK(bytes.data[bytes.size] == '\0');
+    pyi_buffer_free(&bytes);
+  }
+
+  /* Collapsed stacks, exactly: [main] 1 ms, [main work] 3 ms, [main] 1 ms
+   * (one sample per event). */
+  CHECK(pyi_session_export(session, "collapsed", &bytes) == PYI_OK);
+  CHECK(strcmp(bytes.data,
+               "capi_main (app.c:10) 2\n"
+               "capi_main (app.c:10);capi_work (app.c:20) 1\n") == 0);
+  pyi_buffer_free(&bytes);
+
+  /* pprof round trip through the buffer import. */
+  CHECK(pyi_session_export(session, "pprof", &bytes) == PYI_OK);
+  CHECK((unsigned char)bytes.data[0] == 0x1f);
+  CHECK(pyi_session_import_from_buffer(bytes.data, bytes.size, NULL) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_import_from_buffer(bytes.data, bytes.size, &imported) ==
+        PYI_OK);
+  CHECK(sample_count(imported) == sample_count(session));
+  pyi_session_free(imported);
+  pyi_buffer_free(&bytes);
+
+  /* Our own .pb through the same entry point. */
+  CHECK(pyi_session_export(session, "session", &bytes) == PYI_OK);
+  CHECK(pyi_session_import_from_buffer(bytes.data, bytes.size, &imported) ==
+        PYI_OK);
+  CHECK(sample_count(imported) == 3);
+  pyi_session_free(imported);
+  pyi_buffer_free(&bytes);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_export_to_file_and_import(char *failure,
+                                        const char *directory) {
+  char path[1024];
+  pyi_session *session = NULL;
+  pyi_session *imported = (pyi_session *)1;
+  pyi_buffer text = {NULL, 0};
+  FILE *file;
+  char head[32] = {0};
+  int line = record_small_session(failure, &session);
+  if (line != 0) return line;
+
+  /* The format from the name's ending. */
+  snprintf(path, sizeof(path), "%s/capi.pb.gz", directory);
+  CHECK(pyi_session_export_to_file(session, NULL, path) == PYI_OK);
+  CHECK(pyi_session_import(path, NULL) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_import(NULL, &imported) == PYI_ERR_INVALID_ARGUMENT);
+  CHECK(imported == NULL);
+  CHECK(pyi_session_import(path, &imported) == PYI_OK);
+  CHECK(sample_count(imported) == 3);
+  CHECK(pyi_session_render(imported, "text", NULL, &text) == PYI_OK);
+  CHECK(strstr(text.data, "capi_work") != NULL);
+  pyi_buffer_free(&text);
+  pyi_session_free(imported);
+
+  /* An explicit format wins over the ending. */
+  snprintf(path, sizeof(path), "%s/capi_trace.txt", directory);
+  CHECK(pyi_session_export_to_file(session, "chrome", path) == PYI_OK);
+  file = fopen(path, "rb");
+  CHECK(file != NULL);
+  CHECK(fread(head, 1, 15, file) == 15);
+  fclose(file);
+  CHECK(strcmp(head, "{\"traceEvents\":") == 0);
+
+  snprintf(path, sizeof(path), "%s/capi.unknown", directory);
+  CHECK(pyi_session_export_to_file(session, NULL, path) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "capi.unknown") != NULL);
+  snprintf(path, sizeof(path), "%s/no/such/dir/x.pb.gz", directory);
+  CHECK(pyi_session_export_to_file(session, NULL, path) == PYI_ERR_IO);
+  CHECK(pyi_session_export_to_file(session, NULL, NULL) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_export_to_file(NULL, NULL, path) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_import_bad_input(char *failure, const char *directory) {
+  char path[1024];
+  pyi_session *imported = (pyi_session *)1;
+  pyi_session *session = NULL;
+  pyi_buffer bytes = {NULL, 0};
+  FILE *file;
+  int line = record_small_session(failure, &session);
+  if (line != 0) return line;
+
+  CHECK(pyi_session_import_from_buffer(NULL, 3, &imported) ==
+        PYI_ERR_INVALID_ARGUMENT);
+  CHECK(imported == NULL);
+  CHECK(pyi_session_import_from_buffer("", 0, &imported) == PYI_ERR_FORMAT);
+  CHECK(pyi_session_import_from_buffer("hello there", 11, &imported) ==
+        PYI_ERR_FORMAT);
+  CHECK(imported == NULL);
+
+  /* A truncated gzipped pprof: damaged, and the message says so. */
+  CHECK(pyi_session_export(session, "pprof", &bytes) == PYI_OK);
+  CHECK(pyi_session_import_from_buffer(bytes.data, bytes.size / 2,
+                                       &imported) == PYI_ERR_CORRUPT);
+  CHECK(strstr(pyi_last_error(), "truncated gzip") != NULL);
+
+  /* The file entry point names the file. */
+  snprintf(path, sizeof(path), "%s/capi_truncated.pb.gz", directory);
+  file = fopen(path, "wb");
+  CHECK(file != NULL);
+  CHECK(fwrite(bytes.data, 1, bytes.size / 2, file) == bytes.size / 2);
+  fclose(file);
+  pyi_buffer_free(&bytes);
+  CHECK(pyi_session_import(path, &imported) == PYI_ERR_CORRUPT);
+  CHECK(strstr(pyi_last_error(), "capi_truncated.pb.gz") != NULL);
+  CHECK(imported == NULL);
+  snprintf(path, sizeof(path), "%s/capi_missing.pb", directory);
+  CHECK(pyi_session_import(path, &imported) == PYI_ERR_IO);
+  CHECK(strstr(pyi_last_error(), "capi_missing.pb") != NULL);
+  pyi_session_free(session);
+  return 0;
+}

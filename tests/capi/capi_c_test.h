@@ -22,6 +22,9 @@ int capi_test_host_walked_stack(char *failure);
 int capi_test_unbalanced_exits_reported(char *failure);
 int capi_test_session_combine(char *failure);
 int capi_test_session_resample(char *failure);
+int capi_test_export_formats(char *failure);
+int capi_test_export_to_file_and_import(char *failure, const char *directory);
+int capi_test_import_bad_input(char *failure, const char *directory);
 
 #ifdef __cplusplus
 }

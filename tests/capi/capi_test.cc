@@ -34,5 +34,8 @@ PYI_C_TEST(host_walked_stack)
 PYI_C_TEST(unbalanced_exits_reported)
 PYI_C_TEST(session_combine)
 PYI_C_TEST(session_resample)
+PYI_C_TEST(export_formats)
+PYI_C_TEST(export_to_file_and_import, TempDir().c_str())
+PYI_C_TEST(import_bad_input, TempDir().c_str())
 
 }  // namespace
