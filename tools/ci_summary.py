@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Counts GoogleTest results from Bazel's test XML.
+"""Counts test results from GoogleTest's XML (via Bazel) and from JUnit XML.
 
   ci_summary.py --testlogs DIR --label NAME [--tag-filter TAGS] //pkg:test ...
       prints "NAME: N passed, M failed[, K skipped]" for the given test
       targets. A target without XML (it did not build or did not run) counts
       as one failure, so a broken build can never read as green.
+  ci_summary.py --junit FILE --label NAME
+      the same line for the test cases of one JUnit XML file (node --test's
+      junit reporter, tools/browser_test.sh). A missing or unreadable file,
+      or one without test cases, counts as one failure.
   ci_summary.py --total LINE ...
       adds up such lines into the closing "N passed, M failed".
 """
@@ -83,10 +87,32 @@ def summarize(args):
         passed, failed, skipped = passed + p, failed + f, skipped + s
     for problem in problems:
         print(problem, file=sys.stderr)
-    line = f"{args.label}: {passed} passed, {failed} failed"
+    print(summary_line(args.label, passed, failed, skipped))
+
+
+def summary_line(label, passed, failed, skipped):
+    line = f"{label}: {passed} passed, {failed} failed"
     if skipped:
         line += f", {skipped} skipped"
-    print(line)
+    return line
+
+
+def summarize_junit(path, label):
+    """Counts one JUnit file's <testcase> elements as count_xml does."""
+    passed = failed = skipped = 0
+    if not os.path.exists(path):
+        failed, problem = 1, f"{path}: no test results (the run did not finish)"
+    else:
+        try:
+            passed, failed, skipped = count_xml(path)
+            problem = None
+            if passed + failed + skipped == 0:
+                failed, problem = 1, f"{path}: no test cases reported"
+        except ElementTree.ParseError as error:
+            failed, problem = 1, f"{path}: unreadable XML: {error}"
+    if problem:
+        print(problem, file=sys.stderr)
+    print(summary_line(label, passed, failed, skipped))
 
 
 def total(lines):
@@ -110,11 +136,14 @@ def main():
     parser.add_argument("--testlogs")
     parser.add_argument("--label", default="tests")
     parser.add_argument("--tag-filter", default="")
+    parser.add_argument("--junit", metavar="FILE")
     parser.add_argument("--total", action="store_true")
     parser.add_argument("targets", nargs="*")
     args = parser.parse_args()
     if args.total:
         total(args.targets)
+    elif args.junit:
+        summarize_junit(args.junit, args.label)
     else:
         summarize(args)
 

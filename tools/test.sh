@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: plain, under ASan+UBSan, and the
-# threading tests (tag "threads") under TSan. Prints a summary per run and,
-# last, `N passed, M failed` over all of them, counted from the GoogleTest
-# XML of the tests that ran. Exits non-zero if anything failed.
+# Builds everything and runs every test: plain, under ASan+UBSan, the
+# threading tests (tag "threads") under TSan, then the browser tests
+# (tools/browser_test.sh). Prints a summary per run and, last,
+# `N passed, M failed` over all of them, counted from the GoogleTest XML of
+# the tests that ran and the browser tests' JUnit XML. Exits non-zero if
+# anything failed.
 #
 #   tools/test.sh            everything
-#   tools/test.sh --quick    the plain run only
+#   tools/test.sh --quick    the plain run and the browser tests only
 set -uo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh --tests || exit 1
@@ -39,6 +41,12 @@ if [[ $quick -eq 0 ]]; then
   run asan --config=asan ""
   run tsan --config=tsan threads
 fi
+
+echo "== browser: tools/browser_test.sh" >&2
+tools/browser_test.sh || status=1
+# A missing XML (the script stopped before the tests ran) counts as a failure.
+summaries+=("$(python3 tools/ci_summary.py \
+    --junit out/test-results/browser.xml --label browser)")
 
 echo
 printf '%s\n' "${summaries[@]}"
