@@ -53,7 +53,9 @@
 //   - A session of ours that is damaged (wrong types, a record that is not
 //     [stack, time], a negative, non-finite or out-of-range time, a line
 //     number that is not one, JSON syntax errors in a file that names
-//     frame_records): absl::DataLossError naming the record or field.
+//     frame_records, JSON nested deeper than 32 levels, which protobuf's
+//     parser would take minutes over): absl::DataLossError naming the record
+//     or field.
 //   - Samples from pyinstrument's async mode: a stack ending in "[await]"
 //     (time spent awaiting) or "[out-of-context]" (strict mode) is a
 //     synthetic leaf with its own meaning in pyinstrument's tree, which a
