@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstddef>
@@ -25,6 +26,7 @@
 #include "lib/base/status.h"
 #include "lib/session/session.h"
 #include "proto/pyinstrument/session.pb.h"
+#include "zlib.h"
 
 namespace pyi {
 namespace {
@@ -44,6 +46,33 @@ static_assert(kSessionMagic.size() == 0x17,
 
 // Tag of field 2 (format_version), wire type 0 (varint).
 constexpr uint32_t kFormatVersionTag = (2 << 3) | 0;
+
+// The end_crc32 trailer (session.proto field 200, fixed32): its tag as a
+// varint, then the CRC-32 of every byte before the tag, little-endian.
+constexpr char kTrailerTag[] = "\xc5\x0c";
+constexpr size_t kTrailerTagSize = sizeof(kTrailerTag) - 1;
+constexpr size_t kTrailerSize = kTrailerTagSize + 4;
+static_assert(((200 << 3) | 5) == (0x45 | (0x0c << 7)), "trailer tag varint");
+
+uint32_t Crc32(absl::string_view bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes uInt lengths; feed large inputs in pieces.
+  while (!bytes.empty()) {
+    const size_t chunk = std::min<size_t>(bytes.size(), 1u << 30);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()),
+                static_cast<uInt>(chunk));
+    bytes.remove_prefix(chunk);
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+void AppendTrailer(std::string* bytes) {
+  const uint32_t crc = Crc32(*bytes);
+  bytes->append(kTrailerTag, kTrailerTagSize);
+  for (int shift = 0; shift < 32; shift += 8) {
+    bytes->push_back(static_cast<char>((crc >> shift) & 0xff));
+  }
+}
 
 absl::Status Damaged(absl::string_view problem) {
   return absl::DataLossError(
@@ -345,6 +374,7 @@ absl::Status SerializeSession(const Session& session, std::string* out) {
   if (!message.SerializeToString(out)) {
     return absl::InternalError("protobuf serialization failed");
   }
+  AppendTrailer(out);
   return absl::OkStatus();
 }
 
@@ -365,6 +395,23 @@ absl::StatusOr<Session> ParseSession(absl::string_view bytes) {
   PYI_ASSIGN_OR_RETURN(uint32_t version,
                        PeekFormatVersion(bytes.substr(kHeader.size())));
   PYI_RETURN_IF_ERROR(CheckFormatVersion(version));
+
+  // The trailer first: data cut at a field boundary would parse cleanly.
+  if (bytes.size() < kHeader.size() + kTrailerSize ||
+      bytes.substr(bytes.size() - kTrailerSize, kTrailerTagSize) !=
+          absl::string_view(kTrailerTag, kTrailerTagSize)) {
+    return Damaged("truncated: the end-of-session checksum is missing");
+  }
+  const absl::string_view body = bytes.substr(0, bytes.size() - kTrailerSize);
+  uint32_t stored_crc = 0;
+  for (int i = 0; i < 4; ++i) {
+    stored_crc |= static_cast<uint32_t>(static_cast<uint8_t>(
+                      bytes[bytes.size() - 4 + i]))
+                  << (8 * i);
+  }
+  if (Crc32(body) != stored_crc) {
+    return Damaged("checksum mismatch: the data was changed or damaged");
+  }
 
   format::Session message;
   if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {

@@ -27,6 +27,7 @@
 #include "lib/base/status.h"
 #include "lib/session/session.h"
 #include "proto/pyinstrument/session.pb.h"
+#include "zlib.h"
 
 namespace pyi {
 namespace {
@@ -124,10 +125,30 @@ std::string Serialize(const Session& session) {
   return bytes;
 }
 
+// Appends the end_crc32 trailer the writer adds (session.proto field 200),
+// so that hand-made bytes reach the reader's checks behind the checksum.
+std::string WithTrailer(std::string bytes) {
+  const uint32_t crc = static_cast<uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()),
+            static_cast<uInt>(bytes.size())));
+  bytes += "\xc5\x0c";
+  for (int shift = 0; shift < 32; shift += 8) {
+    bytes.push_back(static_cast<char>((crc >> shift) & 0xff));
+  }
+  return bytes;
+}
+
+// The bytes SerializeSession writes, without their trailer.
+std::string SerializeBody(const Session& session) {
+  std::string bytes = Serialize(session);
+  bytes.resize(bytes.size() - 6);
+  return bytes;
+}
+
 std::string SerializeMessage(const format::Session& message) {
   std::string bytes;
   EXPECT_TRUE(message.SerializeToString(&bytes));
-  return bytes;
+  return WithTrailer(std::move(bytes));
 }
 
 // A well-formed message for the small session, to be damaged by hand.
@@ -374,20 +395,45 @@ TEST(SessionIoTest, HugeClaimedLengthIsDataLoss) {
   std::string bytes = absl::StrCat("\x0a\x17", kSessionMagic, "\x10\x01");
   bytes += "\x82\x01\xff\xff\xff\xff\x7f";
   bytes += "abc";
-  ExpectDataLoss(ParseSession(bytes), "truncated or corrupt");
+  ExpectDataLoss(ParseSession(WithTrailer(bytes)), "truncated or corrupt");
   // The same claim inside a packed array of a thread.
   bytes = absl::StrCat("\x0a\x17", kSessionMagic, "\x10\x01");
   bytes += "\x92\x01\x08";                // field 18 (threads), 8 bytes
   bytes += "\x62\xff\xff\xff\xff\x07\x01\x02";  // field 12, ~2 GB claimed
-  ExpectDataLoss(ParseSession(bytes), "truncated or corrupt");
+  ExpectDataLoss(ParseSession(WithTrailer(bytes)), "truncated or corrupt");
 }
 
 TEST(SessionIoTest, MagicRepeatedLaterIsDataLoss) {
-  std::string bytes = Serialize(MakeSmallSession());
+  std::string bytes = SerializeBody(MakeSmallSession());
   format::Session tail;
   tail.set_magic("other");
-  bytes += SerializeMessage(tail);  // protobuf: the last field 1 wins
-  ExpectDataLoss(ParseSession(bytes), "magic");
+  bytes += tail.SerializeAsString();  // protobuf: the last field 1 wins
+  ExpectDataLoss(ParseSession(WithTrailer(bytes)), "magic");
+}
+
+TEST(SessionIoTest, TruncationAtAFieldBoundaryIsDataLoss) {
+  // Without the trailer, cutting the data right after a whole field (here:
+  // before the threads) would parse as a smaller, valid session.
+  const Session session = MakeSmallSession();
+  const std::string bytes = Serialize(session);
+  format::Session without_threads;
+  ASSERT_TRUE(without_threads.ParseFromString(bytes));
+  without_threads.clear_threads();
+  without_threads.clear_end_crc32();
+  const std::string cut = without_threads.SerializeAsString();
+  ASSERT_TRUE(absl::StartsWith(bytes, cut));
+  ExpectDataLoss(ParseSession(cut), "end-of-session checksum is missing");
+  ExpectDataLoss(ParseSession(bytes.substr(0, bytes.size() - 1)),
+                 "checksum is missing");
+}
+
+TEST(SessionIoTest, ChangedByteIsAChecksumMismatch) {
+  std::string bytes = Serialize(MakeSmallSession());
+  // A byte inside a string of the table: the protobuf stays well-formed.
+  const size_t at = bytes.find("small");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = 'M';
+  ExpectDataLoss(ParseSession(bytes), "checksum mismatch");
 }
 
 TEST(SessionIoTest, FrameColumnsMustMatch) {
@@ -540,10 +586,10 @@ TEST(SessionIoTest, BadMetadata) {
 TEST(SessionIoTest, UnknownFieldsAreIgnored) {
   // What a later minor revision may add without bumping the version.
   const Session session = MakeSmallSession();
-  std::string bytes = Serialize(session);
+  std::string bytes = SerializeBody(session);
   bytes += "\xa0\x06\x2a";  // field 100, varint 42
   bytes += "\xb2\x01\x02\x08\x01";  // field 22 (length-delimited), 2 bytes
-  absl::StatusOr<Session> parsed = ParseSession(bytes);
+  absl::StatusOr<Session> parsed = ParseSession(WithTrailer(bytes));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(*parsed, session);
 }
