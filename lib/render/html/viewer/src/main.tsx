@@ -1,10 +1,12 @@
-// Placeholder entry point; the UI replaces it with the call-stack and
-// timeline views.
+// Entry point: reads the session the C++ renderer embedded (or shows the
+// empty state) and mounts the viewer.
+
 import { render } from "preact";
+import { App } from "./ui/App";
+import { loadEmbedded } from "./ui/load";
+import { installHooks } from "./ui/testHooks";
+import "./ui/styles.css";
 
-function App() {
-  return <h1>libpyinstrument</h1>;
-}
-
+installHooks();
 const root = document.getElementById("app");
-if (root !== null) render(<App />, root);
+if (root !== null) render(<App initial={loadEmbedded(document)} />, root);
