@@ -1,6 +1,7 @@
 // Reading a libpyinstrument session (`.pb`, proto/pyinstrument/session.proto)
 // into SessionData; the TypeScript twin of lib/session/session_io.cc's
-// ParseSession, with the same checks and the same three kinds of failure:
+// ParseSession, with the same checks (the end_crc32 trailer included) and
+// the same three kinds of failure:
 //
 //   * not ours (empty, another format)       -> SessionFormatError "not-ours"
 //   * ours but damaged (truncated, bad index) -> SessionFormatError "damaged"
@@ -42,6 +43,31 @@ function damaged(problem: string): SessionFormatError {
 // protobuf writes fields in number order, so this is always first.
 const HEADER = new Uint8Array([0x0a, SESSION_MAGIC.length, ...Array.from(SESSION_MAGIC, (c) => c.charCodeAt(0))]);
 const TWO_32 = 4294967296;
+
+// The end_crc32 trailer (session.proto field 200, fixed32): its tag as a
+// varint (0xc5 0x0c), then the CRC-32 of every byte before the tag,
+// little-endian. Protobuf data cut at a field boundary parses cleanly as a
+// smaller session; the trailer turns that into an error.
+const TRAILER_TAG = [0xc5, 0x0c] as const;
+const TRAILER_SIZE = TRAILER_TAG.length + 4;
+
+/** CRC-32 as zlib computes it (reflected, polynomial 0xedb88320), from a
+ * table generated here rather than pasted in. */
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; ++n) {
+    let c = n;
+    for (let k = 0; k < 8; ++k) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; ++i) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
 
 // ---------------------------------------------------------------------------
 // A minimal protobuf wire reader. Varints are read as two 32-bit halves so
@@ -153,9 +179,13 @@ class Reader {
       case 1:
         this.advance(8);
         return;
-      case 2:
-        this.pos += this.length();
+      case 2: {
+        // Not `this.pos += this.length()`: that reads pos before length()
+        // moves it past the length prefix.
+        const length = this.length();
+        this.pos += length;
         return;
+      }
       case 5:
         this.advance(4);
         return;
@@ -450,6 +480,21 @@ export function decodeSession(bytes: Uint8Array): SessionData {
     );
   }
   checkFormatVersion(peekFormatVersion(bytes));
+
+  // The trailer before parsing, as the C++ reader does.
+  const tagAt = bytes.length - TRAILER_SIZE;
+  if (
+    bytes.length < HEADER.length + TRAILER_SIZE ||
+    bytes[tagAt] !== TRAILER_TAG[0] ||
+    bytes[tagAt + 1] !== TRAILER_TAG[1]
+  ) {
+    throw damaged("truncated: the end-of-session checksum is missing");
+  }
+  const stored =
+    (bytes[tagAt + 2] | (bytes[tagAt + 3] << 8) | (bytes[tagAt + 4] << 16) | (bytes[tagAt + 5] << 24)) >>> 0;
+  if (crc32(bytes.subarray(0, tagAt)) !== stored) {
+    throw damaged("checksum mismatch: the data was changed or damaged");
+  }
 
   // Full parse. Scalars: last one wins; repeated fields and the FrameTable
   // submessage accumulate, as protobuf merges them.

@@ -40,7 +40,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pyinstrument/session.proto.
  */
 export const file_pyinstrument_session: GenFile = /*@__PURE__*/
-  fileDesc("ChpweWluc3RydW1lbnQvc2Vzc2lvbi5wcm90bxITcHlpbnN0cnVtZW50LmZvcm1hdCLnAgoHU2Vzc2lvbhINCgVtYWdpYxgBIAEoCRIWCg5mb3JtYXRfdmVyc2lvbhgCIAEoDRIaChJzdGFydF90aW1lX3VuaXhfbnMYAyABKAMSEwoLZHVyYXRpb25fbnMYBCABKAMSEwoLY3B1X3RpbWVfbnMYBSABKAMSEwoLaW50ZXJ2YWxfbnMYBiABKAMSDQoFY2xvY2sYByABKA0SGgoSdGFyZ2V0X2Rlc2NyaXB0aW9uGAggASgMEg8KB3Byb2dyYW0YCSABKAwSFwoPbGlicmFyeV92ZXJzaW9uGAogASgMEhUKDWxpYnJhcnlfcm9vdHMYCyADKAwSDwoHc3RyaW5ncxgQIAMoDBIvCgZmcmFtZXMYESABKAsyHy5weWluc3RydW1lbnQuZm9ybWF0LkZyYW1lVGFibGUSLAoHdGhyZWFkcxgSIAMoCzIbLnB5aW5zdHJ1bWVudC5mb3JtYXQuVGhyZWFkIlkKCkZyYW1lVGFibGUSEAoIZnVuY3Rpb24YASADKA0SDAoEZmlsZRgCIAMoDRIMCgRsaW5lGAMgAygNEg4KBm1vZHVsZRgEIAMoDRINCgVmbGFncxgFIAMoDSL0AQoGVGhyZWFkEgoKAmlkGAEgASgEEgwKBG5hbWUYAiABKAwSFwoPc3RhcnRfb2Zmc2V0X25zGAMgASgDEhcKD2Ryb3BwZWRfc2FtcGxlcxgEIAEoBBIYChB1bmJhbGFuY2VkX2V4aXRzGAUgASgEEhkKEW5vZGVfcGFyZW50X2RlbHRhGAogAygNEhIKCm5vZGVfZnJhbWUYCyADKA0SGQoRc2FtcGxlX25vZGVfZGVsdGEYDCADKBESIAoYc2FtcGxlX2R1cmF0aW9uX2RlbHRhX25zGA0gAygSEhgKEGR1cmF0aW9uX3VuaXRfbnMYDiABKARCAkgBYgZwcm90bzM");
+  fileDesc("ChpweWluc3RydW1lbnQvc2Vzc2lvbi5wcm90bxITcHlpbnN0cnVtZW50LmZvcm1hdCL7AgoHU2Vzc2lvbhINCgVtYWdpYxgBIAEoCRIWCg5mb3JtYXRfdmVyc2lvbhgCIAEoDRIaChJzdGFydF90aW1lX3VuaXhfbnMYAyABKAMSEwoLZHVyYXRpb25fbnMYBCABKAMSEwoLY3B1X3RpbWVfbnMYBSABKAMSEwoLaW50ZXJ2YWxfbnMYBiABKAMSDQoFY2xvY2sYByABKA0SGgoSdGFyZ2V0X2Rlc2NyaXB0aW9uGAggASgMEg8KB3Byb2dyYW0YCSABKAwSFwoPbGlicmFyeV92ZXJzaW9uGAogASgMEhUKDWxpYnJhcnlfcm9vdHMYCyADKAwSDwoHc3RyaW5ncxgQIAMoDBIvCgZmcmFtZXMYESABKAsyHy5weWluc3RydW1lbnQuZm9ybWF0LkZyYW1lVGFibGUSLAoHdGhyZWFkcxgSIAMoCzIbLnB5aW5zdHJ1bWVudC5mb3JtYXQuVGhyZWFkEhIKCWVuZF9jcmMzMhjIASABKAciWQoKRnJhbWVUYWJsZRIQCghmdW5jdGlvbhgBIAMoDRIMCgRmaWxlGAIgAygNEgwKBGxpbmUYAyADKA0SDgoGbW9kdWxlGAQgAygNEg0KBWZsYWdzGAUgAygNIvQBCgZUaHJlYWQSCgoCaWQYASABKAQSDAoEbmFtZRgCIAEoDBIXCg9zdGFydF9vZmZzZXRfbnMYAyABKAMSFwoPZHJvcHBlZF9zYW1wbGVzGAQgASgEEhgKEHVuYmFsYW5jZWRfZXhpdHMYBSABKAQSGQoRbm9kZV9wYXJlbnRfZGVsdGEYCiADKA0SEgoKbm9kZV9mcmFtZRgLIAMoDRIZChFzYW1wbGVfbm9kZV9kZWx0YRgMIAMoERIgChhzYW1wbGVfZHVyYXRpb25fZGVsdGFfbnMYDSADKBISGAoQZHVyYXRpb25fdW5pdF9ucxgOIAEoBEICSAFiBnByb3RvMw");
 
 /**
  * @generated from message pyinstrument.format.Session
@@ -149,6 +149,16 @@ export type Session = Message<"pyinstrument.format.Session"> & {
    * @generated from field: repeated pyinstrument.format.Thread threads = 18;
    */
   threads: Thread[];
+
+  /**
+   * Always the last field of the file: the CRC-32 (zlib's) of every byte
+   * before its tag. Protobuf data cut at a field boundary still parses, as a
+   * smaller but well-formed session; this trailer makes any truncation or
+   * damage a reported error instead. Readers check it before parsing.
+   *
+   * @generated from field: fixed32 end_crc32 = 200;
+   */
+  endCrc32: number;
 };
 
 /**
