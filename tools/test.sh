@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: plain, under ASan+UBSan, the
 # threading tests (tag "threads") under TSan, then the browser tests
-# (tools/browser_test.sh). Prints a summary per run and, last,
-# `N passed, M failed` over all of them, counted from the GoogleTest XML of
-# the tests that ran and the browser tests' JUnit XML. Exits non-zero if
-# anything failed.
+# (tools/browser_test.sh) and each libFuzzer target for 30 s
+# (tools/fuzz.sh). Prints a summary per run and, last, `N passed, M failed`
+# over all of them, counted from the GoogleTest XML of the tests that ran,
+# the browser tests' JUnit XML and the fuzzers' exit codes. Exits non-zero
+# if anything failed.
 #
 #   tools/test.sh            everything
 #   tools/test.sh --quick    the plain run and the browser tests only
@@ -47,6 +48,14 @@ tools/browser_test.sh || status=1
 # A missing XML (the script stopped before the tests ran) counts as a failure.
 summaries+=("$(python3 tools/ci_summary.py \
     --junit out/test-results/browser.xml --label browser)")
+
+if [[ $quick -eq 0 ]]; then
+  # Each libFuzzer target for 30 s from its corpus (the corpora also run as
+  # regression tests in every configuration above).
+  echo "== fuzz: tools/fuzz.sh 30" >&2
+  fuzz_summary=$(tools/fuzz.sh 30) || status=1
+  summaries+=("${fuzz_summary:-fuzz: 0 passed, 1 failed}")
+fi
 
 echo
 printf '%s\n' "${summaries[@]}"
