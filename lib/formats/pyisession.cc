@@ -331,7 +331,9 @@ class Importer {
     const absl::string_view identifier = IdentifierOf(frame_info);
     if (identifier == kAwaitIdentifier ||
         identifier == kOutOfContextIdentifier) {
-      return absl::UnimplementedError(absl::StrCat(
+      // Not ours to represent: PYI_ERR_FORMAT, like any input no importer
+      // can map (formats.h), not PYI_ERR_VERSION.
+      return NotOurFormatError(absl::StrCat(
           "pyisession: ", where, ": '", identifier,
           "' is a sample from pyinstrument's async mode, which a "
           "libpyinstrument session cannot represent; record with "

@@ -59,7 +59,8 @@
 //   - Samples from pyinstrument's async mode: a stack ending in "[await]"
 //     (time spent awaiting) or "[out-of-context]" (strict mode) is a
 //     synthetic leaf with its own meaning in pyinstrument's tree, which a
-//     Session cannot express: absl::UnimplementedError naming the record.
+//     Session cannot express: NotOurFormatError (PYI_ERR_FORMAT) naming the
+//     record.
 //     Record such programs with async_mode="disabled" to import them.
 //
 // Differences that remain: pyinstrument counts "<...>" pseudo-files (other
