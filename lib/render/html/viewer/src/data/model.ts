@@ -3,8 +3,11 @@
 // and typed arrays. Strings are resolved (no string table), delta codings are
 // undone, and durations are in ns whatever duration_unit_ns the file used.
 //
-// Numbers that are int64/uint64 in the file are plain JS numbers here: exact
-// up to 2^53 ns (104 days of durations; Unix times until the year 2255).
+// Numbers that are int64/uint64 in the file are plain JS numbers here, exact
+// up to 2^53. decodeSession guarantees that for every sample time (a thread's
+// start offset plus its durations, up to 104 days); startTimeUnixNs is above
+// 2^53 for any present-day date, so it is exact only to about 0.25 us, which
+// is more than a wall-clock display needs.
 
 /** FrameFlag bits (lib/session/session.h; PYI_FRAME_* in the C ABI). */
 export const FRAME_HIDDEN = 1 << 0;
