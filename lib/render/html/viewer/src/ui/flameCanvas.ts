@@ -130,12 +130,14 @@ export function drawFlame(
 
   // Grid lines under everything.
   ctx.fillStyle = theme.grid;
-  for (const t of ticks.ticks) ctx.fillRect(Math.round((t - t0) * k), top, 1, heightPx - top);
+  if (showAxis) for (const t of ticks.ticks) ctx.fillRect(Math.round((t - t0) * k), top, 1, heightPx - top);
 
   let rectsDrawn = 0;
   let labelsDrawn = 0;
   let hoverRect: [number, number, number, number] | null = null;
   const searching = style.matches !== null;
+  const merged: number[] = [];
+  const mergedMatched: number[] = [];
 
   for (let li = 0; li < lanes.length; li++) {
     const lane = lanes[li];
@@ -154,24 +156,33 @@ export function drawFlame(
       let i = firstEndingAfter(level, t0);
       let runX0 = 0;
       let runX1 = -1;
+      let runMatched = false;
+      // Merged runs go into one path per lane (filled below), not one
+      // fillRect each: at full zoom they are most of what is drawn.
       const flush = () => {
         if (runX1 < 0) return;
-        ctx.fillStyle = theme.merged;
-        ctx.globalAlpha = searching ? 0.3 : 0.8;
-        ctx.fillRect(runX0, y, Math.max(1, runX1 - runX0), h);
-        ctx.globalAlpha = 1;
+        (runMatched ? mergedMatched : merged).push(runX0, y, Math.max(1, runX1 - runX0), h);
         rectsDrawn++;
         runX1 = -1;
+        runMatched = false;
       };
       while (i < level.count && level.start[i] < t1) {
         const x0 = (level.start[i] - t0) * k;
         const x1 = (level.end[i] - t0) * k;
         if (x1 - x0 < MERGE_PX) {
-          if (runX1 >= 0 && x0 <= runX1 + 0.5) runX1 = Math.max(runX1, x1);
+          // A gap under a pixel is invisible: merge across it.
+          if (runX1 >= 0 && x0 <= runX1 + 1) runX1 = Math.max(runX1, x1);
           else {
             flush();
             runX0 = x0;
             runX1 = x1;
+          }
+          if (matches !== null) {
+            // Searching: visit each rect so a match inside a merged run
+            // still shows.
+            if (matches[level.node[i]] === 1) runMatched = true;
+            i++;
+            continue;
           }
           // Everything ending within the next whole pixel merges too: jump
           // past it instead of visiting each rect.
@@ -186,7 +197,7 @@ export function drawFlame(
         const lib = library[node] === 1;
         const matched = matches !== null && matches[node] === 1;
         ctx.fillStyle = style.colors[level.color[i]];
-        ctx.globalAlpha = searching ? (matched ? 1 : 0.25) : lib ? 0.55 : 1;
+        ctx.globalAlpha = searching ? (matched ? 1 : 0.3) : lib ? 0.85 : 1;
         const rx = Math.max(x0, -2);
         const rw = Math.min(x1, widthPx + 2) - rx;
         ctx.fillRect(rx, y, Math.max(1, rw - 1), h);
@@ -212,6 +223,10 @@ export function drawFlame(
       }
       flush();
     }
+    fillRects(ctx, merged, theme.merged, searching ? 0.3 : 0.8);
+    fillRects(ctx, mergedMatched, theme.match, 0.9);
+    merged.length = 0;
+    mergedMatched.length = 0;
     // Lane header over the rows, sticky at the top of the lane.
     if (laneTop + g.headerHeight >= top) {
       ctx.fillStyle = theme.laneHeader;
@@ -238,4 +253,15 @@ export function drawFlame(
     }
   }
   return { rectsDrawn, labelsDrawn };
+}
+
+/** Fills rects given as x, y, w, h quadruples with one path. */
+function fillRects(ctx: CanvasRenderingContext2D, rects: readonly number[], color: string, alpha: number): void {
+  if (rects.length === 0) return;
+  ctx.beginPath();
+  for (let i = 0; i < rects.length; i += 4) ctx.rect(rects[i], rects[i + 1], rects[i + 2], rects[i + 3]);
+  ctx.fillStyle = color;
+  ctx.globalAlpha = alpha;
+  ctx.fill();
+  ctx.globalAlpha = 1;
 }

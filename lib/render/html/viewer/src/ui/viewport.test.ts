@@ -76,7 +76,7 @@ describe("timeline viewport", () => {
     expect(stepNs).toBe(100_000_000);
     expect(ticks[0]).toBe(0);
     expect(ticks.length).toBe(11);
-    expect(formatAxisTime(ticks[3], stepNs)).toBe("300ms");
+    expect(formatAxisTime(ticks[3], stepNs)).toBe("0.3s");
     expect(formatAxisTime(2_000_000, 1_000_000)).toBe("2ms");
     expect(formatAxisTime(2_500, 500)).toBe("2500ns");
     expect(timeToX(v, TOTAL / 2, W)).toBe(500);

@@ -122,7 +122,7 @@ export function axisTicks(v: Viewport, widthPx: number, minGapPx = 90): { stepNs
 
 /** An axis label: the unit follows the step so labels stay short. */
 export function formatAxisTime(ns: number, stepNs: number): string {
-  if (stepNs >= 1e9) return `${trim(ns / 1e9, stepNs / 1e9)}s`;
+  if (stepNs >= 1e8) return `${trim(ns / 1e9, stepNs / 1e9)}s`;
   if (stepNs >= 1e6) return `${trim(ns / 1e6, stepNs / 1e6)}ms`;
   if (stepNs >= 1e3) return `${trim(ns / 1e3, stepNs / 1e3)}µs`;
   return `${Math.round(ns)}ns`;
