@@ -30,8 +30,23 @@ import { buildViewTree } from "./pipeline";
 import { setViewState } from "./testHooks";
 
 export function App({ initial }: { initial: LoadResult }) {
-  const [load, setLoad] = useState<LoadResult>(initial);
+  const [load, setLoadState] = useState<LoadResult>(initial);
   const [dragging, setDragging] = useState(false);
+  // A bad file dropped onto a shown profile keeps the profile and says why.
+  const [dropError, setDropError] = useState<string | null>(null);
+  const setLoad = (result: LoadResult) => {
+    if (result.kind === "error") {
+      let kept = false;
+      setLoadState((current) => {
+        kept = current.kind === "loaded";
+        return kept ? current : result;
+      });
+      setDropError(kept ? result.message : null);
+      return;
+    }
+    setDropError(null);
+    setLoadState(result);
+  };
 
   // A .pb dropped anywhere on the page replaces the profile.
   useEffect(() => {
@@ -71,6 +86,15 @@ export function App({ initial }: { initial: LoadResult }) {
     };
   }, []);
 
+  const banner =
+    dropError !== null && load.kind === "loaded" ? (
+      <div class="drop-error" role="alert" data-testid="drop-error">
+        <span>{dropError}</span>
+        <button type="button" aria-label="Dismiss" onClick={() => setDropError(null)}>
+          ×
+        </button>
+      </div>
+    ) : null;
   const overlay = dragging ? (
     <div class="drop-overlay" data-testid="drop-overlay">
       Drop a libpyinstrument .pb file to open it
@@ -88,6 +112,7 @@ export function App({ initial }: { initial: LoadResult }) {
   return (
     <>
       <Viewer key={load.session as unknown as string} session={load.session} source={load.source} />
+      {banner}
       {overlay}
     </>
   );
@@ -148,6 +173,21 @@ function Viewer({ session, source }: { session: SessionData; source: string }) {
     saveView(store, view);
     setViewState(view, true);
   }, [view]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const typing = target !== null && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA");
+      if (e.key !== "/" || typing || e.ctrlKey || e.metaKey || e.altKey) return;
+      const box = document.querySelector<HTMLInputElement>("[data-testid=search-input]");
+      if (box === null) return;
+      e.preventDefault();
+      box.focus();
+      box.select();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
 
   const palette = useMemo(() => buildPalette(session), [session]);
   const colorTable = useMemo(() => {

@@ -120,6 +120,9 @@ export function Header(props: HeaderProps) {
             class={props.searchError !== null ? "invalid" : ""}
             value={props.search}
             onInput={(e) => props.onSearch((e.currentTarget as HTMLInputElement).value)}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") props.onSearch("");
+            }}
           />
           <span class={`search-info${props.searchError !== null ? " error" : ""}`} data-testid="search-info">
             {props.searchError ?? props.searchInfo}

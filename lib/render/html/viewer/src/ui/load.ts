@@ -15,16 +15,8 @@ export type LoadResult =
 const PLACEHOLDER = /^__PYI_[A-Z0-9_]*__$/;
 
 function describe(error: unknown): string {
-  if (error instanceof SessionFormatError) {
-    switch (error.kind) {
-      case "not-ours":
-        return `Not a libpyinstrument session: ${error.message}`;
-      case "newer":
-        return `This session was written by a newer libpyinstrument: ${error.message}`;
-      default:
-        return `The session is damaged: ${error.message}`;
-    }
-  }
+  // SessionFormatError messages already say which kind of failure it is.
+  if (error instanceof SessionFormatError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
