@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/base/status.h"
+#include "lib/base/output.h"
 #include "lib/render/console.h"
+#include "lib/render/html.h"
 #include "lib/render/json.h"
 
 namespace pyi {
@@ -31,9 +33,18 @@ absl::Status RenderSession(const Session& session, absl::string_view renderer,
     *out = std::move(json);
     return absl::OkStatus();
   }
+  if (renderer == "html") {
+    PYI_RETURN_IF_ERROR(ParseHtmlOptions(options));
+    PYI_RETURN_IF_ERROR(ValidateSession(session));
+    std::string html;
+    StringOutput html_out(&html);
+    PYI_RETURN_IF_ERROR(WriteHtml(session, html_out));
+    *out = std::move(html);
+    return absl::OkStatus();
+  }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown renderer '", renderer,
-                   "'; known renderers: text (console), json"));
+                   "'; known renderers: text (console), json, html"));
 }
 
 }  // namespace pyi

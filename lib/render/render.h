@@ -14,7 +14,9 @@
 //   "text" (alias "console"): console.h, options as ParseConsoleOptions takes
 //     them;
 //   "json": pyinstrument's JSON schema (json.h), options as ParseJsonOptions
-//     takes them.
+//     takes them;
+//   "html": one self-contained page with the interactive viewer (html.h); no
+//     options.
 
 #ifndef PYI_LIB_RENDER_RENDER_H_
 #define PYI_LIB_RENDER_RENDER_H_

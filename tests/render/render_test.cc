@@ -48,7 +48,7 @@ TEST(RenderTest, UnknownRendererListsTheKnownOnes) {
   const absl::Status status = RenderSession(OneSample(), "svg", "", &out);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(),
-            "unknown renderer 'svg'; known renderers: text (console), json");
+            "unknown renderer 'svg'; known renderers: text (console), json, html");
   EXPECT_EQ(out, "untouched");
 }
 
@@ -64,7 +64,7 @@ TEST(RenderTest, BadOptionsAreReported) {
 TEST(RenderTest, DamagedSessionIsRefusedNotRendered) {
   Session session = OneSample();
   session.threads[0].sample_nodes[0] = 99;  // no such trie node
-  for (const char* renderer : {"text", "json"}) {
+  for (const char* renderer : {"text", "json", "html"}) {
     std::string out = "untouched";
     const absl::Status status = RenderSession(session, renderer, "", &out);
     EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << renderer;
