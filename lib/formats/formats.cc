@@ -20,6 +20,7 @@
 #include "lib/formats/pprof.h"
 #include "lib/formats/pyisession.h"
 #include "lib/formats/speedscope.h"
+#include "lib/render/html.h"
 #include "lib/render/render.h"
 #include "lib/session/session_io.h"
 
@@ -27,7 +28,7 @@ namespace pyi {
 namespace {
 
 constexpr absl::string_view kKnownNames =
-    "session, pprof, speedscope, chrome, collapsed, text, json";
+    "session, pprof, speedscope, chrome, collapsed, text, json, html";
 
 // Largest input file ImportSessionFile reads (protobuf's limit for .pb).
 constexpr size_t kMaxInputBytes = static_cast<size_t>(INT_MAX);
@@ -94,6 +95,7 @@ absl::StatusOr<ExportFormat> ExportFormatFromName(absl::string_view name) {
     return ExportFormat::kText;
   }
   if (lower == "json") return ExportFormat::kJson;
+  if (lower == "html" || lower == "htm") return ExportFormat::kHtml;
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown format '", name, "'; known: ", kKnownNames));
 }
@@ -112,10 +114,11 @@ absl::StatusOr<ExportFormat> ExportFormatFromPath(absl::string_view path) {
   if (ends(".collapsed") || ends(".folded")) return ExportFormat::kCollapsed;
   if (ends(".txt")) return ExportFormat::kText;
   if (ends(".json")) return ExportFormat::kJson;
+  if (ends(".html") || ends(".htm")) return ExportFormat::kHtml;
   return absl::InvalidArgumentError(absl::StrCat(
       "cannot tell the format from the name ", path,
       " (known endings: .pb, .pb.gz, .pprof, .speedscope.json, .trace.json, "
-      ".chrome.json, .collapsed, .folded, .txt, .json); name one of: ",
+      ".chrome.json, .collapsed, .folded, .txt, .json, .html); name one of: ",
       kKnownNames));
 }
 
@@ -135,6 +138,8 @@ absl::string_view ExportFormatName(ExportFormat format) {
       return "text";
     case ExportFormat::kJson:
       return "json";
+    case ExportFormat::kHtml:
+      return "html";
   }
   return "unknown";
 }
@@ -168,6 +173,9 @@ absl::Status ExportSession(const Session& session, ExportFormat format,
       return RenderTo(session, "text", out);
     case ExportFormat::kJson:
       return RenderTo(session, "json", out);
+    case ExportFormat::kHtml:
+      // Refuses a damaged session with absl::InvalidArgumentError itself.
+      return WriteHtml(session, out);
   }
   return absl::InvalidArgumentError("unknown export format");
 }

@@ -3,9 +3,10 @@
 //
 // Exports (ExportSession): our `.pb` session, pprof (gzipped profile.proto,
 // pprof.h), speedscope JSON (speedscope.h), Chrome trace events JSON
-// (chrome_trace.h), collapsed stacks (collapsed.h), and the "text" and
-// "json" reports of lib/render with their default options. All but the
-// reports and `.pb` stream to their output.
+// (chrome_trace.h), collapsed stacks (collapsed.h), the "text" and "json"
+// reports of lib/render with their default options, and the HTML viewer page
+// (lib/render/html.h). All but the text and JSON reports and `.pb` stream to
+// their output.
 //
 // Imports (ImportSessionBytes) detect the format by content, never by name:
 //   * our `.pb` (its magic header)                      -> ParseSession
@@ -49,16 +50,19 @@ enum class ExportFormat {
   kCollapsed,    // "collapsed": flamegraph.pl's folded stacks
   kText,         // "text": the console report
   kJson,         // "json": pyinstrument's JSON report
+  kHtml,         // "html": the self-contained viewer page (lib/render/html.h)
 };
 
 // Names, case-insensitive: session (pb), pprof, speedscope, chrome
-// (chrome_trace, trace), collapsed (folded), text (txt, console), json.
+// (chrome_trace, trace), collapsed (folded), text (txt, console), json,
+// html (htm).
 // Returns absl::InvalidArgumentError listing the names for anything else.
 absl::StatusOr<ExportFormat> ExportFormatFromName(absl::string_view name);
 
 // From `path`'s extension, case-insensitive: .pb session; .pb.gz, .pprof
 // pprof; .speedscope.json speedscope; .trace.json, .chrome.json chrome;
-// .collapsed, .folded collapsed; .txt text; any other .json json. Returns
+// .collapsed, .folded collapsed; .txt text; any other .json json; .html,
+// .htm html. Returns
 // absl::InvalidArgumentError naming the path otherwise.
 absl::StatusOr<ExportFormat> ExportFormatFromPath(absl::string_view path);
 

@@ -1,6 +1,6 @@
 // pyi: the libpyinstrument command line.
 //
-//   pyi render FILE [-r text|json] [-o OUT] [-p key=value]... [flags]
+//   pyi render FILE [-r text|json|html] [-o OUT] [-p key=value]... [flags]
 //   pyi info FILE
 //   pyi convert FILE -o OUT [--to FORMAT]
 //   pyi combine A B ... -o OUT.pb
@@ -10,7 +10,7 @@
 // content: a .pb session, a pprof profile (gzipped or raw), a pyinstrument
 // session JSON. `convert` writes the format --to names, or the one OUT's
 // extension implies (lib/formats/formats.h): session, pprof, speedscope,
-// chrome, collapsed, text, json.
+// chrome, collapsed, text, json, html.
 //
 // `pyi SUBCOMMAND --help` lists each subcommand's flags. The command line is
 // parsed by CLI11, which gives subcommands, short and long aliases,
@@ -166,6 +166,10 @@ struct RenderArgs {
 std::string InferRenderer(const RenderArgs& args) {
   if (!args.renderer.empty()) return args.renderer;
   if (absl::EndsWithIgnoreCase(args.output, ".json")) return "json";
+  if (absl::EndsWithIgnoreCase(args.output, ".html") ||
+      absl::EndsWithIgnoreCase(args.output, ".htm")) {
+    return "html";
+  }
   return "text";
 }
 
@@ -202,8 +206,8 @@ std::string RenderOptions(const RenderArgs& args, const std::string& renderer) {
   }
   if (args.color_option->count() > 0) {
     add("color", args.color ? "true" : "false");
-  } else if (renderer != "json" && !color_named && IsStdout(args.output) &&
-             isatty(STDOUT_FILENO)) {
+  } else if ((renderer == "text" || renderer == "console") && !color_named &&
+             IsStdout(args.output) && isatty(STDOUT_FILENO)) {
     // Color by default only where a person reads it.
     add("color", "true");
   }
@@ -393,9 +397,9 @@ int Main(int argc, char** argv) {
       ->required();
   render
       ->add_option("-r,--renderer", render_args.renderer,
-                   "Renderer; default: from -o's extension (.json: json), "
-                   "else text")
-      ->check(CLI::IsMember({"text", "console", "json"}));
+                   "Renderer; default: from -o's extension (.json: json, "
+                   ".html: html), else text")
+      ->check(CLI::IsMember({"text", "console", "json", "html"}));
   render->add_option("-o,--output", render_args.output,
                      "Write here instead of stdout ('-': stdout)");
   render->add_option("-p,--option", render_args.options,
@@ -462,7 +466,7 @@ int Main(int argc, char** argv) {
       ->required();
   convert->add_option("--to", convert_to,
                       "Format: session, pprof, speedscope, chrome, "
-                      "collapsed, text, json; default: from -o's extension");
+                      "collapsed, text, json, html; default: from -o's extension");
 
   std::vector<std::string> combine_files;
   std::string combine_output;
