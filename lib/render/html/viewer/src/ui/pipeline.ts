@@ -7,7 +7,9 @@
 //               [collapse recursion]; aggregate; threshold; unnecessary self;
 //               [group library frames]
 //   inverted    as call-stack up to recursion, then invert_callers, threshold
-//   icicle      as call-stack without grouping (every frame is a box)
+//   icicle      as call-stack without grouping (every frame is a box), and
+//               a threshold of at most 0.1%: a flame graph shows small
+//               frames as thin boxes, where a 1% cut leaves gaps
 //   timeline    chronological; hide per options; merge and unnecessary self
 //               time; no threshold (the canvas merges sub-pixel frames)
 
@@ -30,6 +32,9 @@ import {
 } from "../data/processors";
 import { buildAggregatedTree, buildTimelineTree, type FrameTree } from "../data/tree";
 import { regexError, type ViewName, type ViewOptions } from "./options";
+
+/** The icicle's threshold never exceeds this share (0.1%). */
+export const ICICLE_MAX_THRESHOLD = 0.001;
 
 export function processorOptions(options: ViewOptions): ProcessorOptions {
   const p = defaultProcessorOptions();
@@ -71,6 +76,8 @@ export function buildViewTree(
   options: ViewOptions,
 ): FrameTree {
   const tree = view === "timeline" ? buildTimelineTree(session, threadIndex) : buildAggregatedTree(session, threadIndex);
-  runProcessors(viewProcessors(view, options), processorOptions(options), tree);
+  const p = processorOptions(options);
+  if (view === "icicle") p.filterThreshold = Math.min(p.filterThreshold, ICICLE_MAX_THRESHOLD);
+  runProcessors(viewProcessors(view, options), p, tree);
   return tree;
 }
