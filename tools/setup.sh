@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the build needs, from Debian's packages; with --tests
 # also what the tests need beyond it (Go's pprof, Chromium, the npm packages
-# of the browser tests). Idempotent: when everything is there it only checks
-# and returns (well under a second), so tools/demo.sh and tools/test.sh call
-# it each time.
+# of the browser tests and of the HTML viewer's build). Idempotent: when
+# everything is there it only checks and returns (well under a second), so
+# tools/demo.sh and tools/test.sh call it each time.
 #
 #   tools/setup.sh           build dependencies
 #   tools/setup.sh --tests   build and test dependencies
@@ -43,16 +43,19 @@ for package in "${packages[@]}"; do
 done
 
 install_npm_packages() {
-  # The browser tests' npm packages, pinned by package-lock.json; installed
-  # again only when the lock file changed since the last install.
-  local dir=tests/browser
-  [[ -f $dir/package-lock.json ]] || return 0
-  if [[ -f $dir/node_modules/.package-lock.json &&
-        $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
-    return 0
-  fi
-  echo "setup: npm ci in $dir" >&2
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  # The npm packages of the browser tests and of the HTML viewer's build,
+  # pinned by their package-lock.json; each directory is installed again only
+  # when its lock file changed since the last install.
+  local dir
+  for dir in tests/browser lib/render/html/viewer; do
+    [[ -f $dir/package-lock.json ]] || continue
+    if [[ -f $dir/node_modules/.package-lock.json &&
+          $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
+      continue
+    fi
+    echo "setup: npm ci in $dir" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  done
 }
 
 if ((${#missing[@]} == 0)); then

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: plain, under ASan+UBSan, the
-# threading tests (tag "threads") under TSan, then the browser tests
+# threading tests (tag "threads") under TSan, the HTML viewer's unit tests
+# (Vitest) and a check that the committed viewer page is a fresh build
+# (tools/build_viewer.sh --check), then the browser tests
 # (tools/browser_test.sh) and each libFuzzer target for 30 s
 # (tools/fuzz.sh). Prints a summary per run and, last, `N passed, M failed`
 # over all of them, counted from the GoogleTest XML of the tests that ran,
-# the browser tests' JUnit XML and the fuzzers' exit codes. Exits non-zero
-# if anything failed.
+# the JUnit XML of Vitest and the browser tests, and the exit codes of the
+# bundle check and the fuzzers. Exits non-zero if anything failed.
 #
 #   tools/test.sh            everything
 #   tools/test.sh --quick    the plain run and the browser tests only
@@ -41,6 +43,25 @@ run plain "" ""
 if [[ $quick -eq 0 ]]; then
   run asan --config=asan ""
   run tsan --config=tsan threads
+fi
+
+# The viewer: its unit tests, and whether lib/render/html/viewer.html (what
+# the library embeds) is what its sources build today.
+echo "== viewer: npm test in lib/render/html/viewer" >&2
+mkdir -p out/test-results
+rm -f out/test-results/viewer-unit.xml
+repo=$PWD
+(cd lib/render/html/viewer && npm test --silent -- --reporter=default \
+    --reporter=junit --outputFile.junit="$repo/out/test-results/viewer-unit.xml") ||
+  status=1
+summaries+=("$(python3 tools/ci_summary.py \
+    --junit out/test-results/viewer-unit.xml --label viewer-unit)")
+echo "== viewer bundle: tools/build_viewer.sh --check" >&2
+if tools/build_viewer.sh --check; then
+  summaries+=("viewer-bundle: 1 passed, 0 failed")
+else
+  status=1
+  summaries+=("viewer-bundle: 0 passed, 1 failed")
 fi
 
 echo "== browser: tools/browser_test.sh" >&2
