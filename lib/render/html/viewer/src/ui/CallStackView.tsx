@@ -31,7 +31,7 @@ export interface CallStackViewProps {
 
 export function CallStackView(props: CallStackViewProps) {
   const { session, tree, timeFormat, decimals, frameMatches } = props;
-  const outline = useMemo(() => callStackOutline(tree), [tree]);
+  const outline = useMemo(() => callStackOutline(tree, frameMatches), [tree, frameMatches]);
   const [state, setState] = useState<OutlineState<string>>({ selected: null, open: new Map() });
   const rows = useMemo(() => visibleRows(outline, state), [outline, state]);
   const scroller = useRef<HTMLDivElement>(null);

@@ -115,6 +115,18 @@ describe("call-stack outline over a processed tree", () => {
     ]);
   });
 
+  test("a search opens what hides a match, groups included", () => {
+    const mask = new Uint8Array(FRAMES.length);
+    mask[FRAMES.findIndex(([name]) => name === "lex")] = 1;
+    const searched = callStackOutline(tree, mask);
+    const rows = visibleRows(searched, { selected: null, open: new Map() });
+    expect(rows.map((r) => (searched.groupOf(r.key) >= 0 ? "[group]" : tree.label(searched.nodeOf(r.key))))).toContain("lex");
+    // The reader's choice still wins.
+    const header = rows.find((r) => searched.kind(r.key) === "group")!.key;
+    const closed = visibleRows(searched, { selected: null, open: new Map([[header, false]]) });
+    expect(closed.map((r) => (searched.groupOf(r.key) >= 0 ? "[group]" : tree.label(searched.nodeOf(r.key))))).not.toContain("lex");
+  });
+
   test("keys are stable across a rebuild with other options", () => {
     const rebuilt = callStackOutline(buildViewTree(s, 0, "call-stack", { ...DEFAULT_OPTIONS, thresholdPercent: 0 }));
     const a = visibleRows(outline, { selected: null, open: new Map() }).map((r) => r.key);

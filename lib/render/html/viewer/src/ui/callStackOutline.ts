@@ -20,7 +20,37 @@ export interface CallStackOutline extends Outline<string> {
 /** Nodes open by default: at least this share of the root's time. */
 export const DEFAULT_OPEN_SHARE = 0.02;
 
-export function callStackOutline(tree: FrameTree): CallStackOutline {
+/** Per node: 1 when a strict descendant's frame matches `frameMask`. */
+function descendantMatches(tree: FrameTree, frameMask: Uint8Array): Uint8Array {
+  const below = new Uint8Array(tree.size);
+  // Iterative postorder: children before their parent.
+  const order: number[] = [];
+  const stack = [tree.root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    order.push(node);
+    for (const child of tree.children[node]) stack.push(child);
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i];
+    for (const child of tree.children[node]) {
+      const self = tree.kind[child] === NodeKind.Frame && frameMask[tree.frame[child]] === 1;
+      if (self || below[child]) {
+        below[node] = 1;
+        break;
+      }
+    }
+  }
+  return below;
+}
+
+/**
+ * `frameMask` (per frame id, 1 = matches the search) opens, by default,
+ * every node and group that hides a match, so search results are on screen;
+ * what the reader opened or closed still wins.
+ */
+export function callStackOutline(tree: FrameTree, frameMask: Uint8Array | null = null): CallStackOutline {
+  const hidesMatch = frameMask === null ? null : descendantMatches(tree, frameMask);
   const keys = new Map<number, string>();
   const nodes = new Map<string, number>();
   const groupKeys = new Map<string, number>();
@@ -94,6 +124,14 @@ export function callStackOutline(tree: FrameTree): CallStackOutline {
     return out;
   };
 
+  const groupOf = (key: string): number => {
+    if (!key.startsWith(GROUP_PREFIX)) return -1;
+    const cached = groupKeys.get(key);
+    if (cached !== undefined) return cached;
+    const node = nodes.get(key.slice(GROUP_PREFIX.length));
+    return node === undefined || tree.group[node] === NO_GROUP ? -1 : tree.group[node];
+  };
+
   return {
     roots: () => displayChildren(tree.root, () => false),
     children(key, isOpen) {
@@ -107,20 +145,19 @@ export function callStackOutline(tree: FrameTree): CallStackOutline {
       return node !== undefined && (tree.children[node].length > 0 || groupHeaderOf(node) !== null);
     },
     defaultOpen(key) {
-      if (key.startsWith(GROUP_PREFIX)) return false;
+      if (key.startsWith(GROUP_PREFIX)) {
+        if (frameMask === null) return false;
+        const g = tree.groups[groupOf(key)];
+        return g !== undefined && g.members.some((m) => tree.hiddenInGroup[m] === 1 && tree.kind[m] === NodeKind.Frame && frameMask[tree.frame[m]] === 1);
+      }
       const node = nodes.get(key);
       if (node === undefined) return false;
+      if (hidesMatch !== null && hidesMatch[node]) return true;
       return rootTotal > 0 && tree.totalNs[node] / rootTotal >= DEFAULT_OPEN_SHARE;
     },
     kind: (key) => (key.startsWith(GROUP_PREFIX) ? "group" : "node"),
     nodeOf: (key) => (key.startsWith(GROUP_PREFIX) ? -1 : (nodes.get(key) ?? -1)),
-    groupOf(key) {
-      if (!key.startsWith(GROUP_PREFIX)) return -1;
-      const cached = groupKeys.get(key);
-      if (cached !== undefined) return cached;
-      const node = nodes.get(key.slice(GROUP_PREFIX.length));
-      return node === undefined || tree.group[node] === NO_GROUP ? -1 : tree.group[node];
-    },
+    groupOf,
     keyOf,
   };
 
