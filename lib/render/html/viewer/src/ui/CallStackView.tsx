@@ -33,7 +33,11 @@ export function CallStackView(props: CallStackViewProps) {
   const { session, tree, timeFormat, decimals, frameMatches } = props;
   const outline = useMemo(() => callStackOutline(tree, frameMatches), [tree, frameMatches]);
   const [state, setState] = useState<OutlineState<string>>({ selected: null, open: new Map() });
-  const rows = useMemo(() => visibleRows(outline, state), [outline, state]);
+  // Rows depend on what is open, not on the selection: moving the selection
+  // through 100k rows must not rebuild them.
+  const rows = useMemo(() => visibleRows(outline, state), [outline, state.open]);
+  const rowsFor = useRef({ open: state.open, outline, rows });
+  rowsFor.current = { open: state.open, outline, rows };
   const scroller = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState({ top: 0, height: 600 });
   const rootTotal = tree.totalNs[tree.root];
@@ -88,7 +92,10 @@ export function CallStackView(props: CallStackViewProps) {
     if (action === null || event.ctrlKey || event.metaKey) return;
     event.preventDefault();
     followSelection.current = true;
-    setState((s) => outlineReducer(outline, s, action));
+    setState((s) => {
+      const known = rowsFor.current;
+      return outlineReducer(outline, s, action, known.open === s.open && known.outline === outline ? known.rows : undefined);
+    });
   };
 
   const onRowClick = (key: string, event: MouseEvent) => {
