@@ -1,0 +1,728 @@
+#include "bindings/lua/lua_profiler.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "pyinstrument/pyinstrument.h"
+
+namespace pyi {
+namespace lua {
+namespace {
+
+// ---- Frame identities -----------------------------------------------------
+
+// Lua names a function by how its caller refers to it ("n"), so one function
+// may be registered under several names. Lookups are keyed by pointers Lua
+// already hands out (the interned source and name strings, the C function),
+// which costs no hashing of text on the hot path; since a collected string's
+// address can be reused, each hit is checked against the copied text.
+struct FrameKey {
+  const void* source;
+  const void* name;
+  const void* cfunction;
+  int line;
+
+  bool operator==(const FrameKey& other) const {
+    return source == other.source && name == other.name &&
+           cfunction == other.cfunction && line == other.line;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const FrameKey& key) {
+    return H::combine(std::move(h), key.source, key.name, key.cfunction,
+                      key.line);
+  }
+};
+
+struct CachedFrame {
+  pyi_frame_id id = 0;
+  std::string name;       // the name at the call site; "" when it had none
+  std::string short_src;  // lua_Debug::short_src
+};
+
+struct KnownCFunction {
+  std::string name;
+  uint32_t flags = 0;
+};
+
+class FrameCache {
+ public:
+  // `ar` is filled with "Sn"; `running` is the thread that is executing
+  // (its stack has room for one value, which "f" needs).
+  pyi_frame_id Lookup(lua_State* running, lua_Debug* ar);
+
+  void Clear() {
+    frames_.clear();
+    fallback_names_.clear();
+  }
+
+  absl::flat_hash_map<lua_CFunction, KnownCFunction> known_c;
+
+ private:
+  pyi_frame_id Register(const FrameKey& key, lua_Debug* ar,
+                        lua_CFunction cfunction, CachedFrame* out);
+
+  absl::flat_hash_map<FrameKey, CachedFrame> frames_;
+  // The last name seen for a Lua function ("short_src:linedefined"): the
+  // name of functions called without one (tail calls, calls from C).
+  absl::flat_hash_map<std::string, std::string> fallback_names_;
+};
+
+pyi_frame_id FrameCache::Lookup(lua_State* running, lua_Debug* ar) {
+  const bool is_c = ar->what[0] == 'C';
+  lua_CFunction cfunction = nullptr;
+  if (is_c && ar->name == nullptr) {
+    // Nameless C functions are told apart by their address.
+    lua_getinfo(running, "f", ar);
+    cfunction = lua_tocfunction(running, -1);
+    lua_pop(running, 1);
+  }
+  const FrameKey key{ar->source, ar->name,
+                     reinterpret_cast<const void*>(cfunction),
+                     ar->linedefined};
+  auto it = frames_.find(key);
+  if (it != frames_.end()) {
+    const CachedFrame& cached = it->second;
+    const bool name_ok = ar->name == nullptr ? cached.name.empty()
+                                             : cached.name == ar->name;
+    if (name_ok && (is_c || cached.short_src == ar->short_src)) {
+      return cached.id;
+    }
+  }
+  CachedFrame fresh;
+  pyi_frame_id id = Register(key, ar, cfunction, &fresh);
+  if (id != 0) frames_[key] = std::move(fresh);
+  return id;
+}
+
+pyi_frame_id FrameCache::Register(const FrameKey& key, lua_Debug* ar,
+                                  lua_CFunction cfunction, CachedFrame* out) {
+  const bool is_c = ar->what[0] == 'C';
+  std::string name;
+  uint32_t flags = 0;
+  if (ar->name != nullptr) {
+    name = ar->name;
+  } else if (is_c) {
+    auto known = known_c.find(cfunction);
+    if (known != known_c.end()) {
+      name = known->second.name;
+      flags = known->second.flags;
+    } else {
+      char text[48];
+      snprintf(text, sizeof(text), "<C function %p>",
+               reinterpret_cast<void*>(cfunction));
+      name = text;
+    }
+  } else if (strcmp(ar->what, "main") == 0) {
+    name = "<main chunk>";
+  }
+  std::string file;
+  uint32_t line = 0;
+  if (is_c) {
+    file = "[C]";
+  } else {
+    // "@path" chunks keep their whole path (short_src may elide it);
+    // strings and "=name" chunks are shown as Lua shows them.
+    file = ar->source != nullptr && ar->source[0] == '@' ? ar->source + 1
+                                                         : ar->short_src;
+    line = ar->linedefined > 0 ? static_cast<uint32_t>(ar->linedefined) : 0;
+    const std::string where = absl::StrCat(ar->short_src, ":", line);
+    if (ar->name != nullptr) {
+      fallback_names_[where] = name;
+    } else if (name.empty()) {
+      auto fallback = fallback_names_.find(where);
+      name = fallback != fallback_names_.end() ? fallback->second
+                                               : "<anonymous>";
+    }
+  }
+  pyi_frame_id id = 0;
+  if (pyi_frame_register_flags(name.c_str(), file.c_str(), line, nullptr,
+                               flags, &id) != PYI_OK) {
+    return 0;
+  }
+  out->id = id;
+  out->name = ar->name != nullptr ? ar->name : "";
+  out->short_src = ar->short_src;
+  return id;
+}
+
+// ---- The resume chain ------------------------------------------------------
+
+// Which coroutine resumed which, kept by the resume/wrap wrappers. Sampling
+// walks it outwards from the running coroutine; the timer signal arms every
+// state in it. The signal handler runs on the same thread and reads these,
+// hence atomics (lock-free, so async-signal-safe).
+constexpr int kMaxChain = 64;
+
+struct ChainLink {
+  std::atomic<lua_State*> resumer{nullptr};
+  std::atomic<lua_State*> co{nullptr};
+};
+
+ChainLink g_chain[kMaxChain];
+std::atomic<int> g_chain_depth{0};
+std::atomic<lua_State*> g_main{nullptr};
+std::atomic<bool> g_arming{false};
+
+// Records that L resumes co; returns the depth to restore afterwards, or -1
+// when the chain is full (nothing recorded). A wrapper unwound by an error
+// never restores its depth, so links above L's own are stale by now: they
+// are dropped here, and a running state that is not in the chain (the main
+// thread, or a coroutine resumed through an unwrapped resume) starts over.
+int PushChain(lua_State* L, lua_State* co) {
+  int depth = g_chain_depth.load(std::memory_order_relaxed);
+  int keep = 0;
+  for (int i = depth - 1; i >= 0; --i) {
+    if (g_chain[i].co.load(std::memory_order_relaxed) == L) {
+      keep = i + 1;
+      break;
+    }
+  }
+  if (keep >= kMaxChain) return -1;
+  g_chain_depth.store(keep, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  g_chain[keep].resumer.store(L, std::memory_order_relaxed);
+  g_chain[keep].co.store(co, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  g_chain_depth.store(keep + 1, std::memory_order_relaxed);
+  return keep;
+}
+
+void PopChain(int token) {
+  if (token >= 0) g_chain_depth.store(token, std::memory_order_relaxed);
+}
+
+// ---- The profiler -----------------------------------------------------------
+
+constexpr int kHookMask = LUA_MASKCALL | LUA_MASKRET;
+// The period of the permanent count hook when no timer can be had.
+constexpr int kFallbackCountPeriod = 1000;
+
+struct Entry {
+  pyi_frame_id id;
+  const void* ci;  // lua_Debug::i_ci: the activation record of the frame
+};
+
+// The frames a hooks-mode profiler entered for one Lua thread (the main
+// thread or a coroutine), outermost first.
+struct StateRecord {
+  lua_State* L = nullptr;
+  std::vector<Entry> entries;
+};
+
+void HooksHook(lua_State* L, lua_Debug* ar);
+void SampleHook(lua_State* L, lua_Debug* ar);
+
+class Profiler {
+ public:
+  Mode mode = Mode::kOff;
+  lua_State* main = nullptr;
+  lua_State* attached = nullptr;
+  FrameCache cache;
+  bool failed = false;
+
+  // hooks mode
+  absl::flat_hash_map<lua_State*, std::unique_ptr<StateRecord>> states;
+  std::vector<StateRecord*> active;  // the states running, resumer first
+
+  // sample mode
+  std::vector<pyi_frame_id> sample;
+  bool timer_armed = false;  // false: a permanent count hook instead
+  timer_t timer{};
+  struct sigaction old_action {};
+
+  void OnEvent(lua_State* L, lua_Debug* ar);
+  void TakeSample(lua_State* L);
+  void Seed(lua_State* L, int first_level, StateRecord* record, bool enter);
+  void ExitAll();
+
+ private:
+  StateRecord* Record(lua_State* L);
+  void SwitchTo(lua_State* L);
+  void Trim(StateRecord* record, lua_State* L, bool exit);
+  void WalkInto(lua_State* S, lua_State* running);
+};
+
+Profiler* g_profiler = nullptr;
+
+// NameCFunction's names, copied into each profiler's cache at Attach.
+absl::flat_hash_map<lua_CFunction, KnownCFunction>& NamedCFunctions() {
+  static auto* names =
+      new absl::flat_hash_map<lua_CFunction, KnownCFunction>();
+  return *names;
+}
+
+// The activation record of the caller of stack level 0, or null when level 0
+// is the outermost frame of L.
+const void* CallerCi(lua_State* L) {
+  lua_Debug caller;
+  if (lua_getstack(L, 1, &caller) == 0) return nullptr;
+  return caller.i_ci;
+}
+
+StateRecord* Profiler::Record(lua_State* L) {
+  auto it = states.find(L);
+  if (it != states.end()) return it->second.get();
+  if (states.size() > 4096) {
+    // Records of suspended coroutines are only a cache (a resumed state is
+    // seeded from its real stack when it has none), so dropping the ones
+    // not running bounds memory when coroutines die suspended or by error.
+    for (auto entry = states.begin(); entry != states.end();) {
+      auto current = entry++;
+      if (std::find(active.begin(), active.end(), current->second.get()) ==
+          active.end()) {
+        states.erase(current);
+      }
+    }
+  }
+  auto record = std::make_unique<StateRecord>();
+  record->L = L;
+  StateRecord* raw = record.get();
+  states.emplace(L, std::move(record));
+  return raw;
+}
+
+// Pushes the frames of L from `first_level` outwards (outermost first).
+void Profiler::Seed(lua_State* L, int first_level, StateRecord* record,
+                    bool enter) {
+  lua_Debug ar;
+  int levels = first_level;
+  while (lua_getstack(L, levels, &ar) != 0) ++levels;
+  for (int level = levels - 1; level >= first_level; --level) {
+    if (lua_getstack(L, level, &ar) == 0) continue;
+    lua_getinfo(L, "Sn", &ar);
+    const pyi_frame_id id = cache.Lookup(L, &ar);
+    if (id == 0) continue;
+    record->entries.push_back({id, ar.i_ci});
+    if (enter) pyi_frame_enter(id);
+  }
+}
+
+// Lua 5.4 calls no return hook for frames an error unwinds, so the record
+// may hold frames that are gone. Every frame's caller is in the record
+// (seeded or entered by its call event), so the frames above the caller of
+// stack level 0 are exactly the stale ones (and, on a return event, the
+// returning frame).
+void Profiler::Trim(StateRecord* record, lua_State* L, bool exit) {
+  const void* caller = CallerCi(L);
+  std::vector<Entry>& entries = record->entries;
+  while (!entries.empty() && entries.back().ci != caller) {
+    if (exit) pyi_frame_exit(entries.back().id);
+    entries.pop_back();
+  }
+}
+
+// Another Lua thread runs than at the previous event: either states above it
+// in the chain yielded, returned or died, or it is a coroutine being resumed
+// by the current one. Only the running chain's frames are on the shadow
+// stack; a suspended coroutine's frames wait in its record.
+void Profiler::SwitchTo(lua_State* L) {
+  int found = -1;
+  for (int i = static_cast<int>(active.size()) - 1; i >= 0; --i) {
+    if (active[i]->L == L) {
+      found = i;
+      break;
+    }
+  }
+  // The main thread resumes no one's frames: it is the bottom of any chain
+  // (it is only missing from it when profiling began inside a coroutine).
+  const int keep = found >= 0 ? found + 1 : (L == main ? 0 : -1);
+  if (keep >= 0) {
+    while (static_cast<int>(active.size()) > keep) {
+      StateRecord* top = active.back();
+      for (auto it = top->entries.rbegin(); it != top->entries.rend(); ++it) {
+        pyi_frame_exit(it->id);
+      }
+      active.pop_back();
+      // A coroutine that finished has no frames left; forget it (its
+      // lua_State may be freed soon and its address reused).
+      if (top->entries.empty()) states.erase(top->L);
+    }
+    if (found >= 0) return;
+  }
+  const bool known = states.contains(L);
+  StateRecord* record = Record(L);
+  if (!known) {
+    Seed(L, 1, record, /*enter=*/false);
+  } else {
+    Trim(record, L, /*exit=*/false);
+  }
+  for (const Entry& entry : record->entries) pyi_frame_enter(entry.id);
+  active.push_back(record);
+}
+
+void Profiler::OnEvent(lua_State* L, lua_Debug* ar) {
+  if (active.empty() || active.back()->L != L) SwitchTo(L);
+  StateRecord* record = active.back();
+  std::vector<Entry>& entries = record->entries;
+  if (ar->event == LUA_HOOKRET) {
+    if (!entries.empty() && entries.back().ci == ar->i_ci) {
+      pyi_frame_exit(entries.back().id);
+      entries.pop_back();
+    } else {
+      Trim(record, L, /*exit=*/true);
+    }
+    return;
+  }
+  // LUA_HOOKCALL or LUA_HOOKTAILCALL. A tail call reuses the activation
+  // record of the function it replaces, whose caller is level 1: Trim exits
+  // the replaced frame, so that the one return to come stays balanced.
+  if (!entries.empty() && entries.back().ci != CallerCi(L)) {
+    Trim(record, L, /*exit=*/true);
+  }
+  lua_getinfo(L, "Sn", ar);
+  const pyi_frame_id id = cache.Lookup(L, ar);
+  if (id == 0) return;  // could not register: the frame is left out
+  entries.push_back({id, ar->i_ci});
+  pyi_frame_enter(id);
+}
+
+void Profiler::ExitAll() {
+  while (!active.empty()) {
+    StateRecord* top = active.back();
+    for (auto it = top->entries.rbegin(); it != top->entries.rend(); ++it) {
+      pyi_frame_exit(it->id);
+    }
+    top->entries.clear();
+    active.pop_back();
+  }
+  states.clear();
+}
+
+// Appends the frames of S, innermost first.
+void Profiler::WalkInto(lua_State* S, lua_State* running) {
+  lua_Debug ar;
+  for (int level = 0; lua_getstack(S, level, &ar) != 0; ++level) {
+    lua_getinfo(S, "Sn", &ar);
+    const pyi_frame_id id = cache.Lookup(running, &ar);
+    if (id != 0) sample.push_back(id);
+  }
+}
+
+void Profiler::TakeSample(lua_State* L) {
+  sample.clear();
+  WalkInto(L, L);
+  // Continue into the resumers while the chain agrees with what runs.
+  lua_State* current = L;
+  for (int i = g_chain_depth.load(std::memory_order_relaxed) - 1; i >= 0;
+       --i) {
+    if (g_chain[i].co.load(std::memory_order_relaxed) != current) break;
+    current = g_chain[i].resumer.load(std::memory_order_relaxed);
+    WalkInto(current, L);
+  }
+  std::reverse(sample.begin(), sample.end());
+  pyi_thread_sample(sample.data(), sample.size());
+}
+
+// A failure inside a hook (out of memory) must not reach Lua, which cannot
+// unwind C++ frames: profiling stops quietly and the program goes on.
+void Fail(lua_State* L) {
+  if (g_profiler != nullptr) g_profiler->failed = true;
+  lua_sethook(L, nullptr, 0, 0);
+}
+
+void HooksHook(lua_State* L, lua_Debug* ar) {
+  Profiler* profiler = g_profiler;
+  if (profiler == nullptr || profiler->mode != Mode::kHooks ||
+      profiler->failed) {
+    lua_sethook(L, nullptr, 0, 0);  // a state hooked by an earlier session
+    return;
+  }
+  try {
+    profiler->OnEvent(L, ar);
+  } catch (...) {
+    Fail(L);
+  }
+}
+
+void SampleHook(lua_State* L, lua_Debug* ar) {
+  Profiler* profiler = g_profiler;
+  if (profiler == nullptr || profiler->mode != Mode::kSample ||
+      profiler->failed) {
+    lua_sethook(L, nullptr, 0, 0);
+    return;
+  }
+  // Disarm first: until the next timer signal the VM runs at full speed.
+  if (profiler->timer_armed) lua_sethook(L, nullptr, 0, 0);
+  if (!pyi_sample_due()) return;
+  try {
+    profiler->TakeSample(L);
+  } catch (...) {
+    Fail(L);
+  }
+}
+
+// The timer signal: arms the count hook on every state that may be running.
+// lua_sethook is async-signal-safe by Lua's design (lua.c stops a script
+// from its SIGINT handler the same way).
+void ArmSignal(int, siginfo_t*, void*) {
+  if (!g_arming.load(std::memory_order_relaxed)) return;
+  const int saved_errno = errno;
+  lua_State* main = g_main.load(std::memory_order_relaxed);
+  if (main != nullptr) lua_sethook(main, SampleHook, LUA_MASKCOUNT, 1);
+  const int depth = g_chain_depth.load(std::memory_order_relaxed);
+  for (int i = 0; i < depth && i < kMaxChain; ++i) {
+    lua_State* co = g_chain[i].co.load(std::memory_order_relaxed);
+    if (co != nullptr) lua_sethook(co, SampleHook, LUA_MASKCOUNT, 1);
+  }
+  errno = saved_errno;
+}
+
+// Sets up a timer that sends SIGPROF to this thread twice per interval.
+// Refuses (the caller falls back to a permanent count hook) when the host
+// handles SIGPROF itself.
+bool StartTimer(Profiler* profiler, int64_t interval_ns) {
+  struct sigaction current {};
+  if (sigaction(SIGPROF, nullptr, &current) != 0) return false;
+  const bool has_handler = (current.sa_flags & SA_SIGINFO)
+                               ? current.sa_sigaction != nullptr
+                               : (current.sa_handler != SIG_DFL &&
+                                  current.sa_handler != SIG_IGN);
+  if (has_handler) return false;
+  struct sigaction action {};
+  action.sa_sigaction = ArmSignal;
+  action.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGPROF, &action, &profiler->old_action) != 0) return false;
+  struct sigevent event {};
+  event.sigev_notify = SIGEV_THREAD_ID;
+  event.sigev_signo = SIGPROF;
+  event._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
+  if (timer_create(CLOCK_MONOTONIC, &event, &profiler->timer) != 0) {
+    sigaction(SIGPROF, &profiler->old_action, nullptr);
+    return false;
+  }
+  const int64_t period = std::max<int64_t>(interval_ns / 2, 50'000);
+  struct itimerspec spec {};
+  spec.it_interval.tv_sec = period / 1'000'000'000;
+  spec.it_interval.tv_nsec = period % 1'000'000'000;
+  spec.it_value = spec.it_interval;
+  g_arming.store(true, std::memory_order_relaxed);
+  if (timer_settime(profiler->timer, 0, &spec, nullptr) != 0) {
+    g_arming.store(false, std::memory_order_relaxed);
+    timer_delete(profiler->timer);
+    sigaction(SIGPROF, &profiler->old_action, nullptr);
+    return false;
+  }
+  return true;
+}
+
+void StopTimer(Profiler* profiler) {
+  g_arming.store(false, std::memory_order_relaxed);
+  // A signal generated for this thread is delivered before timer_delete
+  // returns to it, so none is left pending when the old handler returns.
+  timer_delete(profiler->timer);
+  sigaction(SIGPROF, &profiler->old_action, nullptr);
+}
+
+// Sets the profiler's hook on a coroutine about to be resumed (coroutines
+// created while a hook is set inherit it; older ones do not).
+void EnsureHook(lua_State* co) {
+  Profiler* profiler = g_profiler;
+  if (profiler == nullptr || profiler->failed) return;
+  if (profiler->mode == Mode::kHooks) {
+    if (lua_gethook(co) != HooksHook) lua_sethook(co, HooksHook, kHookMask, 0);
+  } else if (profiler->mode == Mode::kSample && !profiler->timer_armed) {
+    if (lua_gethook(co) != SampleHook) {
+      lua_sethook(co, SampleHook, LUA_MASKCOUNT, kFallbackCountPeriod);
+    }
+  }
+}
+
+// ---- coroutine.resume / coroutine.wrap --------------------------------------
+
+// The library's own C functions are called directly from the wrappers, in
+// the wrapper's stack frame: no extra Lua call (no extra frame in reports,
+// same error messages, which name the function from the call site). They
+// may raise errors (bad arguments; errors a wrap propagates), which unwind
+// the wrapper without running the rest of it: nothing here needs cleanup
+// (PushChain repairs the chain instead), and no C++ object lives across the
+// calls.
+
+int ResumeWrapper(lua_State* L) {
+  const lua_CFunction original = lua_tocfunction(L, lua_upvalueindex(1));
+  lua_State* co = lua_tothread(L, 1);
+  int token = -1;
+  if (co != nullptr && g_profiler != nullptr) {
+    EnsureHook(co);
+    token = PushChain(L, co);
+  }
+  const int results = original(L);
+  PopChain(token);
+  return results;
+}
+
+// A wrapped function: upvalue 1 is the coroutine (where the library's
+// auxiliary wrap function expects it), upvalue 2 that function.
+int WrappedCall(lua_State* L) {
+  const lua_CFunction original = lua_tocfunction(L, lua_upvalueindex(2));
+  lua_State* co = lua_tothread(L, lua_upvalueindex(1));
+  int token = -1;
+  if (co != nullptr && g_profiler != nullptr) {
+    EnsureHook(co);
+    token = PushChain(L, co);
+  }
+  const int results = original(L);
+  PopChain(token);
+  return results;
+}
+
+int WrapWrapper(lua_State* L) {
+  const lua_CFunction original = lua_tocfunction(L, lua_upvalueindex(1));
+  const int results = original(L);  // checks the argument, may raise
+  // The library returns a C closure whose first upvalue is the coroutine.
+  if (results != 1 || lua_iscfunction(L, -1) == 0 ||
+      lua_getupvalue(L, -1, 1) == nullptr) {
+    return results;
+  }
+  if (lua_type(L, -1) != LUA_TTHREAD) {
+    lua_pop(L, 1);
+    return results;
+  }
+  lua_pushcfunction(L, lua_tocfunction(L, -2));
+  lua_pushcclosure(L, WrappedCall, 2);
+  return 1;
+}
+
+}  // namespace
+
+bool ParseMode(const char* text, Mode* out) {
+  if (text == nullptr) return false;
+  if (strcmp(text, "off") == 0) {
+    *out = Mode::kOff;
+  } else if (strcmp(text, "hooks") == 0) {
+    *out = Mode::kHooks;
+  } else if (strcmp(text, "sample") == 0) {
+    *out = Mode::kSample;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void InstallCoroutineWrappers(lua_State* L) {
+  if (!lua_checkstack(L, 4)) return;
+  if (lua_getglobal(L, "coroutine") != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return;
+  }
+  struct {
+    const char* name;
+    lua_CFunction wrapper;
+  } const wrappers[] = {{"resume", ResumeWrapper}, {"wrap", WrapWrapper}};
+  for (const auto& wrapper : wrappers) {
+    lua_getfield(L, -1, wrapper.name);
+    const lua_CFunction current = lua_tocfunction(L, -1);
+    if (current == nullptr || current == wrapper.wrapper) {
+      lua_pop(L, 1);  // absent, replaced by the host, or already ours
+      continue;
+    }
+    lua_pushcclosure(L, wrapper.wrapper, 1);
+    lua_setfield(L, -2, wrapper.name);
+  }
+  lua_pop(L, 1);
+}
+
+bool Attach(lua_State* L, Mode mode, int64_t interval_ns, int first_level,
+            std::string* error) {
+  if (g_profiler != nullptr) {
+    *error = "the Lua profiler is already attached";
+    return false;
+  }
+  if (mode == Mode::kOff) return true;
+  try {
+    auto profiler = std::make_unique<Profiler>();
+    profiler->mode = mode;
+    profiler->attached = L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+    profiler->main = lua_tothread(L, -1);
+    lua_pop(L, 1);
+    profiler->sample.reserve(256);
+    profiler->cache.known_c = NamedCFunctions();
+    profiler->cache.known_c.emplace(
+        WrappedCall, KnownCFunction{"<coroutine.wrap function>", 0});
+    InstallCoroutineWrappers(L);
+    g_main.store(profiler->main, std::memory_order_relaxed);
+    g_chain_depth.store(0, std::memory_order_relaxed);
+    g_profiler = profiler.release();
+  } catch (const std::bad_alloc&) {
+    *error = "out of memory";
+    return false;
+  }
+  Profiler* profiler = g_profiler;
+  if (mode == Mode::kHooks) {
+    try {
+      StateRecord* record = nullptr;
+      {
+        auto owned = std::make_unique<StateRecord>();
+        owned->L = L;
+        record = owned.get();
+        profiler->states.emplace(L, std::move(owned));
+      }
+      profiler->Seed(L, first_level, record, /*enter=*/true);
+      profiler->active.push_back(record);
+    } catch (const std::bad_alloc&) {
+      Detach();
+      *error = "out of memory";
+      return false;
+    }
+    lua_sethook(L, HooksHook, kHookMask, 0);
+    if (profiler->main != L) {
+      lua_sethook(profiler->main, HooksHook, kHookMask, 0);
+    }
+  } else {
+    profiler->timer_armed = StartTimer(profiler, interval_ns);
+    if (!profiler->timer_armed) {
+      lua_sethook(L, SampleHook, LUA_MASKCOUNT, kFallbackCountPeriod);
+      lua_sethook(profiler->main, SampleHook, LUA_MASKCOUNT,
+                  kFallbackCountPeriod);
+    }
+  }
+  return true;
+}
+
+void Detach() {
+  Profiler* profiler = g_profiler;
+  if (profiler == nullptr) return;
+  if (profiler->mode == Mode::kSample && profiler->timer_armed) {
+    StopTimer(profiler);
+  }
+  // Unhook the states known to be alive; any other coroutine still hooked
+  // unhooks itself at its next event, finding no profiler.
+  lua_sethook(profiler->main, nullptr, 0, 0);
+  lua_sethook(profiler->attached, nullptr, 0, 0);
+  for (StateRecord* record : profiler->active) {
+    lua_sethook(record->L, nullptr, 0, 0);
+  }
+  const int depth = g_chain_depth.load(std::memory_order_relaxed);
+  for (int i = 0; i < depth && i < kMaxChain; ++i) {
+    lua_sethook(g_chain[i].co.load(std::memory_order_relaxed), nullptr, 0, 0);
+  }
+  profiler->ExitAll();
+  g_main.store(nullptr, std::memory_order_relaxed);
+  g_profiler = nullptr;
+  delete profiler;
+}
+
+bool Attached() { return g_profiler != nullptr; }
+
+void NameCFunction(lua_CFunction function, const char* name, uint32_t flags) {
+  NamedCFunctions()[function] = KnownCFunction{name, flags};
+}
+
+}  // namespace lua
+}  // namespace pyi
