@@ -24,6 +24,7 @@ packages=(
   zlib1g-dev
   libcli11-dev           # header-only command-line parser for tools/pyi
   python3                # tools/ci_summary.py reads the test XML
+  liblua5.4-dev lua5.4   # bindings/lua; tests load its module in lua5.4
 )
 if ((for_tests)); then
   packages+=(
