@@ -17,6 +17,8 @@ import { setActiveView } from "./testHooks";
 export const ROW_HEIGHT = 22;
 const INDENT = 16;
 const OVERSCAN = 10;
+/** Library names a group line lists before "…" (all are in its title). */
+const MAX_GROUP_LIBRARIES = 4;
 
 export interface CallStackViewProps {
   session: SessionData;
@@ -124,11 +126,13 @@ export function CallStackView(props: CallStackViewProps) {
     const group = outline.groupOf(key);
     if (group >= 0) {
       const g = tree.groups[group];
-      const libs = g.libraries.length > 0 ? ` (${g.libraries.join(", ")})` : "";
+      const shown = g.libraries.slice(0, MAX_GROUP_LIBRARIES).join(", ");
+      const more = g.libraries.length > MAX_GROUP_LIBRARIES ? ", …" : "";
+      const libs = g.libraries.length > 0 ? ` (${shown}${more})` : "";
       items.push(
         <div key={key} {...common} class={`cs-row cs-group${selected ? " selected" : ""}`} data-testid="callstack-group">
           <span class="cs-toggle">{open ? "▾" : "▸"}</span>
-          <span class="cs-group-label">
+          <span class="cs-group-label" title={g.libraries.join(", ")}>
             {g.hiddenFrames} frames hidden{libs}
           </span>
         </div>,
