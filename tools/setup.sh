@@ -25,11 +25,13 @@ packages=(
   libcli11-dev           # header-only command-line parser for tools/pyi
   python3                # tools/ci_summary.py reads the test XML
   liblua5.4-dev lua5.4   # bindings/lua; tests load its module in lua5.4
+  python3-dev            # CPython 3.11 headers for bindings/python
 )
 if ((for_tests)); then
   packages+=(
     golang-go            # `go tool pprof` reads our pprof exports in tests
     chromium             # browser tests (speedscope, the HTML viewer)
+    abigail-tools        # abidw/abidiff: tools/abi_check.sh
   )
   # Node.js and npm: the machine's own if it has them, else Debian's.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -70,6 +70,11 @@ tools/browser_test.sh || status=1
 summaries+=("$(python3 tools/ci_summary.py \
     --junit out/test-results/browser.xml --label browser)")
 
+# The shared library's ABI against the recorded v1 baseline (tests/abi/).
+echo "== abi: tools/abi_check.sh" >&2
+abi_summary=$(tools/abi_check.sh) || status=1
+summaries+=("${abi_summary:-abi: 0 passed, 1 failed}")
+
 if [[ $quick -eq 0 ]]; then
   # Each libFuzzer target for 30 s from its corpus (the corpora also run as
   # regression tests in every configuration above).
