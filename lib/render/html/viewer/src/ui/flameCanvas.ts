@@ -37,7 +37,7 @@ export const DARK_THEME: FlameTheme = {
   laneHeader: "#2b2e3a",
   laneHeaderText: "#d8dae3",
   text: "#111218",
-  dimText: "rgba(17,18,24,0.82)",
+  dimText: "rgba(8,9,12,0.92)",
   merged: "#6c7080",
   hover: "#ffffff",
   match: "#ffe066",
@@ -197,7 +197,7 @@ export function drawFlame(
         const lib = library[node] === 1;
         const matched = matches !== null && matches[node] === 1;
         ctx.fillStyle = style.colors[level.color[i]];
-        ctx.globalAlpha = searching ? (matched ? 1 : 0.3) : lib ? 0.85 : 1;
+        ctx.globalAlpha = searching && !matched ? 0.3 : 1;
         const rx = Math.max(x0, -2);
         const rw = Math.min(x1, widthPx + 2) - rx;
         ctx.fillRect(rx, y, Math.max(1, rw - 1), h);
