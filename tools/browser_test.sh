@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests: speedscope (its schema and its app, in Debian's Chromium)
-# reads the speedscope, collapsed and pprof files we write.
+# reads the speedscope, collapsed and pprof files we write, and our own HTML
+# viewer (tests/browser/viewer.test.mjs) shows the pages `pyi render -r html`
+# writes.
 #
 # Builds what it needs, writes the profiles to out/browser/ (with
 # `pyi convert` when the CLI has it, else tests/browser:make_profiles, which
@@ -18,11 +20,14 @@ results=out/test-results
 mkdir -p "$profiles" "$results" out/screenshots
 rm -f "$profiles"/* "$results/browser.xml" out/screenshots/*.png
 
-bazel build //tools/pyi:pyi //tests/browser:make_profiles
-make_profiles=bazel-bin/tests/browser/make_profiles
+bazel build //tools/pyi:pyi //tests/browser:make_profiles //examples/c_host
+# Not the bazel-bin symlink: another build with other flags moves it.
+bin=$(bazel info bazel-bin 2>/dev/null)
+make_profiles=$bin/tests/browser/make_profiles
+pyi=$bin/tools/pyi/pyi
 convert=("$make_profiles")
-if bazel-bin/tools/pyi/pyi convert --help >/dev/null 2>&1; then
-  convert=(bazel-bin/tools/pyi/pyi convert)
+if "$pyi" convert --help >/dev/null 2>&1; then
+  convert=("$pyi" convert)
 fi
 echo "browser_test: converting with ${convert[*]}" >&2
 
@@ -34,6 +39,14 @@ for extension in speedscope.json collapsed pb.gz; do
 done
 "${convert[@]}" tests/formats/testdata/app.pyisession \
   -o "$profiles/app.speedscope.json"
+
+# Pages for the HTML viewer: the C example host's session, the two-thread
+# demo, and a session whose every string is markup.
+"$bin/examples/c_host/c_host" "$profiles/c_host.pb" >/dev/null
+"$make_profiles" --hostile "$profiles/hostile.pb"
+for name in c_host demo hostile; do
+  "$pyi" render "$profiles/$name.pb" -o "$profiles/$name.html"
+done
 
 PYI_BROWSER_PROFILES="$PWD/$profiles" node --test \
   --test-reporter=junit --test-reporter-destination="$results/browser.xml" \

@@ -2,6 +2,9 @@
 //
 //   make_profiles --demo OUT          a small two-thread session built with
 //                                     SessionBuilder
+//   make_profiles --hostile OUT       a session whose names, paths and
+//                                     description are markup and template
+//                                     syntax (the HTML viewer's safety test)
 //   make_profiles IN -o OUT           any input ImportSessionFile reads
 //
 // OUT's format comes from its extension (.speedscope.json, .collapsed,
@@ -56,6 +59,40 @@ pyi::Session DemoSession() {
   return session;
 }
 
+// Every string a session carries, made of things a careless page would run
+// or interpret: closing the data <script>, inline handlers, template syntax,
+// prototype keys. The viewer must show each one literally.
+pyi::Session HostileSession() {
+  pyi::Session session;
+  session.target_description =
+      "<script>alert('target')</script> & <b>not bold</b>";
+  session.program = "/usr/bin/<img src=x onerror=alert(2)>";
+  session.library_roots = {"/usr/lib/<i>lib</i>/"};
+  session.start_time_unix_ns = 1'714'557'600'000'000'000;
+  pyi::SessionBuilder builder(&session);
+  const uint32_t script = builder.InternFrame(
+      "</script><img src=x onerror=alert(1)>", "/src/<script>.cc", 1, "", 0);
+  const uint32_t mustache =
+      builder.InternFrame("{{constructor}}", "/src/${alert(3)}.cc", 2, "", 0);
+  const uint32_t bold = builder.InternFrame("<b>bold</b>", "/src/b.cc", 3,
+                                            "<u>Module</u>", 0);
+  const uint32_t proto = builder.InternFrame("__proto__", "/src/proto.cc", 4,
+                                             "", 0);
+  const uint32_t lib = builder.InternFrame(
+      "javascript:alert(4)", "/usr/lib/<i>lib</i>/x.so", 0, "", 0);
+
+  pyi::ThreadSamples& thread =
+      builder.AddThread(66, "<svg onload=alert(5)>");
+  for (int i = 0; i < 10; ++i) {
+    builder.AddSample(thread, {script, mustache, bold}, 4'000'000);
+    builder.AddSample(thread, {script, mustache, lib}, 2'000'000);
+    builder.AddSample(thread, {script, proto}, 3'000'000);
+    builder.AddSample(thread, {script}, 1'000'000);
+  }
+  session.duration_ns = session.threads[0].TotalDurationNs();
+  return session;
+}
+
 absl::Status Write(const pyi::Session& session, const std::string& path) {
   PYI_ASSIGN_OR_RETURN(pyi::ExportFormat format,
                        pyi::ExportFormatFromPath(path));
@@ -67,9 +104,13 @@ absl::Status Write(const pyi::Session& session, const std::string& path) {
 
 absl::Status Run(int argc, char** argv) {
   const std::string usage =
-      "usage: make_profiles --demo OUT | make_profiles IN -o OUT";
+      "usage: make_profiles --demo OUT | make_profiles --hostile OUT | "
+      "make_profiles IN -o OUT";
   if (argc == 3 && std::string(argv[1]) == "--demo") {
     return Write(DemoSession(), argv[2]);
+  }
+  if (argc == 3 && std::string(argv[1]) == "--hostile") {
+    return Write(HostileSession(), argv[2]);
   }
   if (argc == 4 && std::string(argv[2]) == "-o") {
     PYI_ASSIGN_OR_RETURN(pyi::Session session,
