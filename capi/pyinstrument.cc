@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "capi/session.h"
 #include "capi/status.h"
 #include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
@@ -27,11 +28,6 @@
 #include "lib/session/combine.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
-
-struct pyi_session {
-  std::unique_ptr<pyi::Recorder> recorder;  // set while running
-  pyi::Session data;                         // valid once stopped or loaded
-};
 
 namespace {
 

@@ -384,6 +384,53 @@ PYI_API pyi_status pyi_session_import_from_buffer(const void *data,
                                                   size_t size,
                                                   pyi_session **out);
 
+/* ---- Experimental (unstable) ------------------------------------------- */
+
+/* Declarations in this section may change or go away in any release, without
+ * a version bump. Only hosts that link libpyinstrument statically and build
+ * against the exact header they link may use them; define
+ * PYI_EXPERIMENTAL_API before including this header to see them. They are
+ * not part of the shared library: //:libpyinstrument.so does not export
+ * them; link //capi:experimental. */
+#ifdef PYI_EXPERIMENTAL_API
+
+/* Called on the library's timing thread once per tick: every interval of the
+ * running timing-thread sessions (the smallest of their intervals). The host
+ * may call pyi_thread_sample_for() from it to record stacks it walked for
+ * other threads (an interpreter's threads, under its global lock). */
+typedef void (*pyi_tick_fn)(void *user_data);
+
+/* Sets (or with fn NULL clears) the tick callback of a running session whose
+ * options->gating is PYI_GATING_TIMING_THREAD. Callbacks never run
+ * concurrently with each other. Clearing it, and pyi_session_stop() and
+ * pyi_session_free(), wait until a call in progress returns, so `user_data`
+ * may be released after them; for that reason they must not be called while
+ * holding a lock the callback takes (release an interpreter lock around
+ * them), and the callback must not call them. Returns PYI_OK,
+ * PYI_ERR_INVALID_ARGUMENT (session NULL) or PYI_ERR_STATE (not running, or
+ * an every-event session, which has no timing thread).
+ * Thread-compatible (the callback runs on the timing thread). */
+PYI_API pyi_status pyi_session_set_tick_callback(pyi_session *session,
+                                                 pyi_tick_fn fn,
+                                                 void *user_data);
+
+/* Records one sample on behalf of another thread with a stack the host
+ * walked: `thread_id` identifies the thread in sessions (use the OS thread
+ * id; it must not be a thread that also calls pyi_frame_enter/exit or
+ * pyi_thread_sample itself), `name` names it (copied; NULL keeps the name it
+ * has, else "thread N"), frames[0] is the outermost frame. The sample's time
+ * is the time since the previous call for that thread id in each running
+ * session; the first call for a thread id in a session only starts its
+ * timing. As with pyi_thread_sample, a call before half a session's interval
+ * passed records nothing for it (the time goes to the next sample).
+ * Sessions timed with PYI_CLOCK_THREAD_CPU are skipped (another thread's CPU
+ * clock cannot be read). Does nothing when no session runs or when `frames`
+ * is NULL with depth > 0. Thread-safe. */
+PYI_API void pyi_thread_sample_for(uint64_t thread_id, const char *name,
+                                   const pyi_frame_id *frames, size_t depth);
+
+#endif /* PYI_EXPERIMENTAL_API */
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

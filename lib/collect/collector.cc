@@ -137,6 +137,16 @@ struct Collector {
   std::thread timer;
   bool timer_should_exit = false;  // guarded by timer_mu
   int64_t timer_period_ns = 0;     // guarded by timer_mu; 0: not running
+
+  // Experimental tick callbacks, by recorder slot. The timing thread holds
+  // tick_mu while it calls them, so clearing one waits for a call in
+  // progress. Lock order: tick_mu before mu; never held with timer_mu.
+  struct TickCallback {
+    void (*fn)(void*) = nullptr;
+    void* user_data = nullptr;
+  };
+  std::mutex tick_mu;
+  TickCallback ticks[kMaxRecorders];  // guarded by tick_mu
 };
 
 Collector& GetCollector() {
@@ -173,6 +183,16 @@ void TimerLoop() {
     uint64_t tick = g_tick.load(std::memory_order_relaxed) + 1;
     if (tick == kTickNever) tick = 1;
     g_tick.store(tick, std::memory_order_relaxed);
+    // Host callbacks may block (on an interpreter lock); UpdateTimer must be
+    // able to take timer_mu meanwhile.
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> ticks(collector.tick_mu);
+      for (const Collector::TickCallback& callback : collector.ticks) {
+        if (callback.fn != nullptr) callback.fn(callback.user_data);
+      }
+    }
+    lock.lock();
   }
 }
 
@@ -563,11 +583,58 @@ void Recorder::Record(ThreadBuffer* buffer, const uint32_t* frames,
   }
 }
 
+absl::Status Recorder::SetTickCallback(void (*fn)(void*), void* user_data) {
+  if (!running()) {
+    return absl::FailedPreconditionError("the session is not running");
+  }
+  if (options_.gating != Gating::kTimingThread) {
+    return absl::FailedPreconditionError(
+        "tick callbacks need a timing-thread session");
+  }
+  had_tick_callback_.store(true, std::memory_order_relaxed);
+  Collector& collector = GetCollector();
+  std::lock_guard<std::mutex> lock(collector.tick_mu);
+  collector.ticks[slot_] = {fn, user_data};
+  return absl::OkStatus();
+}
+
+void Recorder::RecordForeign(uint64_t thread_id, const char* name,
+                             const uint32_t* frames, size_t depth,
+                             int64_t now_ns) {
+  std::lock_guard<std::mutex> lock(foreign_mu_);
+  auto it = foreign_.find(thread_id);
+  if (it == foreign_.end()) {
+    ThreadBuffer* buffer = NewBuffer(
+        thread_id,
+        name != nullptr ? absl::string_view(name)
+                        : absl::string_view(absl::StrCat("thread ", thread_id)),
+        true, now_ns);
+    buffer->touched = true;
+    foreign_.emplace(thread_id, buffer);
+    return;
+  }
+  ThreadBuffer* buffer = it->second;
+  if (name != nullptr && buffer->name != name) buffer->name = name;
+  const int64_t elapsed = now_ns - buffer->last_time_ns;
+  if (elapsed < 0) {
+    buffer->last_time_ns = now_ns;
+    return;
+  }
+  if (elapsed < min_elapsed_ns_) return;
+  Record(buffer, frames, depth, elapsed);
+  buffer->last_time_ns = now_ns;
+}
+
 absl::StatusOr<Session> Recorder::Stop() {
   if (!running()) {
     return absl::FailedPreconditionError("the session is not running");
   }
   Collector& collector = GetCollector();
+  if (had_tick_callback_.load(std::memory_order_relaxed)) {
+    // Waits for a callback in progress, so the host may free its data.
+    std::lock_guard<std::mutex> lock(collector.tick_mu);
+    collector.ticks[slot_] = {};
+  }
   const bool thread_cpu = options_.clock.kind() == Clock::Kind::kThreadCpu;
 
   // The stopping thread's time since its last sample belongs in the session.
@@ -630,6 +697,12 @@ absl::StatusOr<Session> Recorder::Stop() {
     return it->second;
   };
 
+  {
+    // Out of the running table, nothing records on behalf of threads any
+    // more; the buffers stay owned by buffers_.
+    std::lock_guard<std::mutex> foreign_lock(foreign_mu_);
+    foreign_.clear();
+  }
   std::lock_guard<std::mutex> lock(buffers_mu_);
   // Threads in a stable order: by OS thread id, so the main thread (whose id
   // is the process id) comes first.
@@ -666,6 +739,21 @@ void RecordHostStack(absl::Span<const uint32_t> frames) {
                          ? internal::kTickNever
                          : internal::g_tick.load(std::memory_order_relaxed);
   internal::RecordDueSamples(collector, state, frames.data(), frames.size());
+}
+
+void RecordForeignStack(uint64_t thread_id, const char* name,
+                        absl::Span<const uint32_t> frames) {
+  Collector& collector = GetCollector();
+  std::shared_lock<std::shared_mutex> lock(collector.mu);
+  int64_t wall_now = -1;
+  for (Recorder* recorder : collector.running) {
+    if (recorder == nullptr ||
+        recorder->options().clock.kind() == Clock::Kind::kThreadCpu) {
+      continue;
+    }
+    const int64_t now = internal::ReadClock(*recorder, &wall_now);
+    recorder->RecordForeign(thread_id, name, frames.data(), frames.size(), now);
+  }
 }
 
 void SetCurrentThreadName(absl::string_view name) {

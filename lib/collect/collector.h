@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -93,6 +94,17 @@ class Recorder {
               size_t depth, int64_t elapsed_ns);
   int64_t min_elapsed_ns() const { return min_elapsed_ns_; }
 
+  // Experimental. Calls `fn(user_data)` on the timing thread once per tick
+  // while this recorder runs (null `fn` clears it). Clearing, and Stop(),
+  // wait for a call in progress to return. FailedPrecondition if the
+  // recorder is stopped or has no timing thread (kEveryEvent).
+  absl::Status SetTickCallback(void (*fn)(void*), void* user_data);
+
+  // Used by RecordForeignStack (collector.cc) only; the caller holds the
+  // collector lock in shared mode.
+  void RecordForeign(uint64_t thread_id, const char* name,
+                     const uint32_t* frames, size_t depth, int64_t now_ns);
+
  private:
   explicit Recorder(RecorderOptions options);
 
@@ -107,11 +119,29 @@ class Recorder {
   std::mutex buffers_mu_;
   std::vector<std::unique_ptr<internal::ThreadBuffer>> buffers_
       ABSL_GUARDED_BY(buffers_mu_);
+
+  // Set once SetTickCallback was called, so that Stop() only waits for the
+  // timing thread's callbacks when this recorder had one.
+  std::atomic<bool> had_tick_callback_{false};
+  // Threads recorded on their behalf (RecordForeign), by host thread id. The
+  // buffers are owned by buffers_. Lock order: Collector::mu, foreign_mu_,
+  // buffers_mu_.
+  std::mutex foreign_mu_;
+  absl::flat_hash_map<uint64_t, internal::ThreadBuffer*> foreign_
+      ABSL_GUARDED_BY(foreign_mu_);
 };
 
 // Records one sample of the calling thread with a stack the host walked
 // (root first). Recorded by every running session for which a sample is due.
 void RecordHostStack(absl::Span<const uint32_t> frames);
+
+// Experimental. Records one sample on behalf of thread `thread_id` (not the
+// calling thread) with a stack the host walked, root first, on every running
+// session whose clock can time another thread (not kThreadCpu). Each
+// session times it since the previous call for that id; the first call only
+// starts the timing. `name` may be null (keeps the name, else "thread N").
+void RecordForeignStack(uint64_t thread_id, const char* name,
+                        absl::Span<const uint32_t> frames);
 
 // Names the calling thread in every session from now on.
 void SetCurrentThreadName(absl::string_view name);
