@@ -1,0 +1,96 @@
+"""Python binding overhead: a call-heavy pure-Python workload run plain, under
+libpyinstrument's setprofile mode, under cProfile and under sample mode, in
+one process. Prints each mode's median time and its ratio to plain.
+
+    PYTHONPATH=bazel-bin/bindings/python/pkg /usr/bin/python3 \\
+        benchmarks/python/bench.py [--repeat 7] [--size 24]
+
+Targets: setprofile's overhead (ratio - 1) under half of cProfile's; sample
+mode within 5% of plain.
+"""
+
+import argparse
+import cProfile
+import statistics
+import time
+
+import libpyinstrument
+
+
+class Vector:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def add(self, other):
+        return Vector(self.x + other.x, self.y + other.y)
+
+    def norm1(self):
+        return abs(self.x) + abs(self.y)
+
+
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+def vectors(count):
+    total = Vector(0, 0)
+    for i in range(count):
+        total = total.add(Vector(i, -i))
+    return total.norm1()
+
+
+def workload(size):
+    """~10^6 Python calls for size 24, plus builtin calls."""
+    return fib(size) + vectors(20000 * (size - 20))
+
+
+def measure(mode, size):
+    if mode == "plain":
+        start = time.perf_counter()
+        workload(size)
+        return time.perf_counter() - start
+    if mode == "cprofile":
+        profiler = cProfile.Profile()
+        start = time.perf_counter()
+        profiler.enable()
+        workload(size)
+        profiler.disable()
+        return time.perf_counter() - start
+    profiler = libpyinstrument.Profiler(mode=mode)
+    start = time.perf_counter()
+    with profiler:
+        workload(size)
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--size", type=int, default=24)
+    args = parser.parse_args()
+    modes = ["plain", "setprofile", "cprofile", "sample"]
+    times = {mode: [] for mode in modes}
+    measure("plain", args.size)  # warm-up
+    for _ in range(args.repeat):
+        for mode in modes:  # interleaved, so drift hits every mode alike
+            times[mode].append(measure(mode, args.size))
+    medians = {mode: statistics.median(times[mode]) for mode in modes}
+    plain = medians["plain"]
+    print(f"workload: fib({args.size}) + vectors, {args.repeat} runs each, "
+          f"medians")
+    for mode in modes:
+        print(f"  {mode:<11} {medians[mode] * 1000:8.1f} ms   "
+              f"x{medians[mode] / plain:.3f}")
+    setprofile_overhead = medians["setprofile"] / plain - 1
+    cprofile_overhead = medians["cprofile"] / plain - 1
+    sample_overhead = medians["sample"] / plain - 1
+    print(f"setprofile overhead / cProfile overhead: "
+          f"{setprofile_overhead / cprofile_overhead:.2f} (target < 0.5)")
+    print(f"sample overhead: {sample_overhead * 100:+.1f}% (target < 5%)")
+
+
+if __name__ == "__main__":
+    main()

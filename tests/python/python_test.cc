@@ -1,0 +1,76 @@
+// Runs the Python binding's unittest files with Debian's /usr/bin/python3.
+//
+//   python_test run_tests.py test_a.py ...   (paths relative to the runfiles)
+//
+// A Bazel test runs in its runfiles directory, where the built package sits
+// under bindings/python/pkg; that goes on PYTHONPATH. run_tests.py writes
+// JUnit XML to $XML_OUTPUT_FILE, which Bazel keeps as the test's test.xml,
+// so every Python test case is counted. In a sanitizer build the extension
+// needs the sanitizer runtime loaded first: this launcher (built the same
+// way) preloads the runtime it was linked with into the interpreter.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+// Sanitizer runtimes mapped into this process, from /proc/self/maps.
+std::string SanitizerRuntimes() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line, preload;
+  while (std::getline(maps, line)) {
+    const size_t slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash);
+    for (const char* runtime : {"/libasan.so", "/libtsan.so", "/libubsan.so"}) {
+      if (path.find(runtime) != std::string::npos &&
+          preload.find(path) == std::string::npos) {
+        if (!preload.empty()) preload += ":";
+        preload += path;
+      }
+    }
+  }
+  return preload;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s run_tests.py test_file.py...\n", argv[0]);
+    return 2;
+  }
+  char cwd[4096];
+  if (getcwd(cwd, sizeof(cwd)) == nullptr) {
+    std::perror("getcwd");
+    return 2;
+  }
+  const std::string package = std::string(cwd) + "/bindings/python/pkg";
+  setenv("PYTHONPATH", package.c_str(), 1);
+  setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
+  setenv("PYTHONNOUSERSITE", "1", 1);
+  const std::string preload = SanitizerRuntimes();
+  if (!preload.empty()) {
+    setenv("LD_PRELOAD", preload.c_str(), 1);
+    // The interpreter itself is not instrumented and keeps its memory until
+    // exit; only errors in our code are of interest.
+    setenv("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1", 1);
+  }
+  std::vector<char*> args;
+  static char python[] = "/usr/bin/python3";
+  static char unbuffered[] = "-u";
+  args.push_back(python);
+  args.push_back(unbuffered);
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  std::fflush(nullptr);
+  execv(python, args.data());
+  std::perror("execv /usr/bin/python3");
+  return 2;
+}
