@@ -1,0 +1,396 @@
+// Runs Lua scripts of known call structure under the built pyi-lua, in both
+// modes, and the `require "pyinstrument"` module under lua5.4, then checks
+// the recorded trees: parents and children by name, where the time went,
+// coroutines under their resumers, balanced stacks. Times are real (busy
+// loops of ~100 ms), so only structure and coarse shares are asserted.
+
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "pyinstrument/pyinstrument.h"
+
+namespace {
+
+using ::google::protobuf::Value;
+using ::testing::HasSubstr;
+
+constexpr char kPyiLua[] = "bindings/lua/pyi-lua";
+constexpr char kScripts[] = "tests/lua/";
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Result RunCommand(const std::string& command) {
+  const std::string out = TempPath("stdout.txt");
+  const std::string err = TempPath("stderr.txt");
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  const int status =
+      std::system(absl::StrCat(command, " >", out, " 2>", err).c_str());
+  Result result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadFile(out);
+  result.err = ReadFile(err);
+  return result;
+}
+
+std::string Field(const google::protobuf::Value& frame, const std::string& key);
+void FindAll(const google::protobuf::Value& frame, const std::string& function,
+             std::vector<const google::protobuf::Value*>* out);
+
+// A recorded session, loaded from the .pb pyi-lua wrote.
+struct Profile {
+  pyi_session_stats stats{};
+  Value root;  // the JSON renderer's root_frame
+  std::string text;
+};
+
+Profile Load(const std::string& pb) {
+  Profile profile;
+  pyi_session* session = nullptr;
+  if (pyi_session_load(pb.c_str(), &session) != PYI_OK) {
+    ADD_FAILURE() << "cannot load " << pb << ": " << pyi_last_error();
+    return profile;
+  }
+  profile.stats.struct_size = sizeof(profile.stats);
+  EXPECT_EQ(pyi_session_get_stats(session, &profile.stats), PYI_OK);
+  pyi_buffer json{};
+  EXPECT_EQ(pyi_session_render(session, "json", "show_all=1", &json), PYI_OK);
+  Value document;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      std::string(json.data, json.size), &document);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  pyi_buffer_free(&json);
+  profile.root = document.struct_value().fields().at("root_frame");
+  // Moments with no Lua frame at all (before the script's chunk starts,
+  // after it returns) make the renderer add a synthetic "[root]", and lua5.4
+  // runs the chunk from a nameless C function: the script's tree is its
+  // main chunk.
+  if (Field(profile.root, "function") != "<main chunk>") {
+    std::vector<const Value*> chunks;
+    FindAll(profile.root, "<main chunk>", &chunks);
+    if (!chunks.empty()) profile.root = Value(*chunks.front());
+  }
+  pyi_buffer text{};
+  EXPECT_EQ(pyi_session_render(session, "text", "", &text), PYI_OK);
+  profile.text.assign(text.data, text.size);
+  pyi_buffer_free(&text);
+  pyi_session_free(session);
+  return profile;
+}
+
+std::string Field(const Value& frame, const std::string& key) {
+  const auto& fields = frame.struct_value().fields();
+  auto it = fields.find(key);
+  return it == fields.end() ? "" : it->second.string_value();
+}
+
+double Line(const Value& frame) {
+  return frame.struct_value().fields().at("line_no").number_value();
+}
+
+double Time(const Value& frame) {
+  return frame.struct_value().fields().at("time").number_value();
+}
+
+std::vector<const Value*> Children(const Value& frame) {
+  std::vector<const Value*> children;
+  const auto& fields = frame.struct_value().fields();
+  auto it = fields.find("children");
+  if (it == fields.end()) return children;
+  for (const Value& child : it->second.list_value().values()) {
+    children.push_back(&child);
+  }
+  return children;
+}
+
+const Value* Child(const Value& frame, const std::string& function) {
+  for (const Value* child : Children(frame)) {
+    if (Field(*child, "function") == function) return child;
+  }
+  return nullptr;
+}
+
+// Follows `path` (function names) down from `frame`, each a direct child.
+const Value* Path(const Value& frame, const std::vector<std::string>& path) {
+  const Value* current = &frame;
+  for (const std::string& function : path) {
+    current = Child(*current, function);
+    if (current == nullptr) return nullptr;
+  }
+  return current;
+}
+
+// Every frame named `function` anywhere below `frame`.
+void FindAll(const Value& frame, const std::string& function,
+             std::vector<const Value*>* out) {
+  for (const Value* child : Children(frame)) {
+    if (Field(*child, "function") == function) out->push_back(child);
+    FindAll(*child, function, out);
+  }
+}
+
+int Depth(const Value& frame, const std::string& function) {
+  int depth = 0;
+  const Value* current = &frame;
+  while ((current = Child(*current, function)) != nullptr) ++depth;
+  return depth;
+}
+
+class LuaModes : public ::testing::TestWithParam<std::string> {
+ protected:
+  // Runs a script under pyi-lua in this test's mode into a .pb file.
+  Profile Profiled(const std::string& script) {
+    const std::string pb = TempPath(absl::StrCat(script, ".", GetParam(), ".pb"));
+    std::remove(pb.c_str());
+    const Result result =
+        RunCommand(absl::StrCat(kPyiLua, " --mode ", GetParam(), " -o ", pb, " ",
+                         kScripts, script, ".lua"));
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.err, "");
+    Profile profile = Load(pb);
+    EXPECT_EQ(profile.stats.unbalanced_exits, 0u) << profile.text;
+    EXPECT_EQ(Field(profile.root, "function"), "<main chunk>") << profile.text;
+    EXPECT_THAT(Field(profile.root, "file_path"), HasSubstr(script + ".lua"));
+    return profile;
+  }
+};
+
+TEST_P(LuaModes, NestedCallsCarryTheirBusyTime) {
+  const Profile profile = Profiled("calls");
+  const Value* leaf = Path(profile.root, {"outer", "middle", "leaf"});
+  ASSERT_NE(leaf, nullptr) << profile.text;
+  EXPECT_EQ(leaf->struct_value().fields().at("line_no").number_value(), 6);
+  // The busy loop is where leaf's time goes, and it is ~120 ms.
+  const Value* spin = Child(*leaf, "spin");
+  ASSERT_NE(spin, nullptr) << profile.text;
+  EXPECT_GE(Time(*spin), 0.9 * Time(*leaf));
+  EXPECT_GE(Time(*leaf), 0.08);
+  EXPECT_EQ(Field(*spin, "file_path").substr(
+                Field(*spin, "file_path").size() - 8),
+            "spin.lua");
+}
+
+TEST_P(LuaModes, RecursionNestsAndTailCallsReplaceFrames) {
+  const Profile profile = Profiled("calls");
+  // fib(12) recurses: fib under fib under fib...
+  EXPECT_GE(Depth(profile.root, "fib"), 5) << profile.text;
+  // countdown tail-calls itself six times; only one frame is ever live, so
+  // its busy loop sits right under one countdown frame. (In sample mode the
+  // frame may be "<anonymous>": Lua knows no name for a tail-called
+  // function, and the profiler only borrows one it saw at a call.)
+  const Value* countdown = nullptr;
+  for (const Value* child : Children(profile.root)) {
+    if (Line(*child) == 16) countdown = child;
+  }
+  ASSERT_NE(countdown, nullptr) << profile.text;
+  if (GetParam() == "hooks") {
+    EXPECT_EQ(Field(*countdown, "function"), "countdown");
+  }
+  for (const Value* child : Children(*countdown)) {
+    EXPECT_NE(Line(*child), 16) << profile.text;
+  }
+  const Value* spin = Child(*countdown, "spin");
+  ASSERT_NE(spin, nullptr) << profile.text;
+  EXPECT_GE(Time(*spin), 0.05);
+}
+
+TEST_P(LuaModes, CFunctionsAndLuaCallbacksFromC) {
+  const Profile profile = Profiled("calls");
+  const Value* make_strings = Child(profile.root, "make_strings");
+  ASSERT_NE(make_strings, nullptr) << profile.text;
+  EXPECT_GE(Time(*make_strings), 0.05);
+  if (GetParam() == "hooks") {
+    // A count hook cannot fire inside a C function that runs no Lua, so
+    // only hooks mode sees string.rep itself; sample mode gives its time to
+    // the caller.
+    const Value* rep = Child(*make_strings, "rep");
+    ASSERT_NE(rep, nullptr) << profile.text;
+    EXPECT_EQ(Field(*rep, "file_path"), "[C]");
+  }
+  // table.sort calls the Lua comparator (nameless: called from C), which
+  // spins: the time sits in the comparator under sort.
+  const Value* sort = Path(profile.root, {"sort_slowly", "sort"});
+  ASSERT_NE(sort, nullptr) << profile.text;
+  EXPECT_EQ(Field(*sort, "file_path"), "[C]");
+  const Value* comparator = Child(*sort, "<anonymous>");
+  ASSERT_NE(comparator, nullptr) << profile.text;
+  EXPECT_THAT(Field(*comparator, "file_path"), HasSubstr("calls.lua"));
+  EXPECT_GE(Time(*comparator), 0.5 * Time(*sort));
+}
+
+TEST_P(LuaModes, CoroutinesAppearUnderTheirResumers) {
+  const Profile profile = Profiled("coroutines");
+  const Value* produce =
+      Path(profile.root, {"consume", "resume", "<anonymous>", "produce_item"});
+  ASSERT_NE(produce, nullptr) << profile.text;
+  ASSERT_NE(Child(*produce, "spin"), nullptr) << profile.text;
+  EXPECT_GE(Time(*produce), 0.08);
+  // Nowhere else: not at the top, not under the consumer's own spin.
+  std::vector<const Value*> all;
+  FindAll(profile.root, "produce_item", &all);
+  EXPECT_EQ(all.size(), 1u) << profile.text;
+  // coroutine.wrap: the generator runs under the call of the wrapper (a C
+  // function named from its call site, `gen`).
+  const Value* generate = Path(profile.root, {"drain", "gen", "<anonymous>"});
+  ASSERT_NE(generate, nullptr) << profile.text;
+  EXPECT_NE(Child(*generate, "spin"), nullptr) << profile.text;
+  EXPECT_GE(Time(*generate), 0.05);
+}
+
+TEST_P(LuaModes, ErrorsUnwindingThroughFramesKeepTheStackBalanced) {
+  const Profile profile = Profiled("errors");  // checks unbalanced_exits
+  const Value* thrower =
+      Path(profile.root, {"guarded", "pcall", "<anonymous>", "level1",
+                          "level2", "thrower"});
+  ASSERT_NE(thrower, nullptr) << profile.text;
+  // After the errors, `after` runs at the top level: had the unwound frames
+  // stayed on the stack, it would sit under thrower.
+  const Value* after = Child(profile.root, "after");
+  ASSERT_NE(after, nullptr) << profile.text;
+  EXPECT_GE(Time(*after), 0.08);
+  std::vector<const Value*> all;
+  FindAll(profile.root, "after", &all);
+  EXPECT_EQ(all.size(), 1u) << profile.text;
+}
+
+TEST_P(LuaModes, AFailingScriptGetsItsReportItsErrorAndExitCodeOne) {
+  const Result result = RunCommand(absl::StrCat(kPyiLua, " --mode ", GetParam(), " ",
+                                         kScripts, "fails.lua"));
+  EXPECT_EQ(result.exit_code, 1);
+  // The text report on stdout, with the frames that failed.
+  EXPECT_THAT(result.out, HasSubstr("deep_failure"));
+  EXPECT_THAT(result.out, HasSubstr("run"));
+  // The error and its traceback on stderr.
+  EXPECT_THAT(result.err, HasSubstr("intentional failure"));
+  EXPECT_THAT(result.err, HasSubstr("stack traceback"));
+  EXPECT_THAT(result.err, HasSubstr("deep_failure"));
+}
+
+TEST_P(LuaModes, JsonReportToAFile) {
+  const std::string json = TempPath(absl::StrCat("calls.", GetParam(), ".json"));
+  const Result result =
+      RunCommand(absl::StrCat(kPyiLua, " --mode ", GetParam(), " -r json -o ", json,
+                       " ", kScripts, "calls.lua"));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "");
+  Value document;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(ReadFile(json), &document)
+          .ok());
+  std::vector<const Value*> leaves;
+  FindAll(document.struct_value().fields().at("root_frame"), "leaf", &leaves);
+  EXPECT_EQ(leaves.size(), 1u);
+}
+
+// The module, loaded by pyi-lua's preload (no profiling by pyi-lua itself).
+TEST_P(LuaModes, ModuleInsidePyiLua) {
+  const std::string out = TempPath(absl::StrCat("module-in-pyi.", GetParam()));
+  const Result result =
+      RunCommand(absl::StrCat(kPyiLua, " --mode off ", kScripts, "module.lua ", out,
+                       " ", GetParam()));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("work"));
+  const Profile profile = Load(out + ".pb");
+  EXPECT_EQ(profile.stats.unbalanced_exits, 0u);
+  // start() was called from the main chunk, which was entered first.
+  const Value* work = Path(profile.root, {"work", "spin"});
+  ASSERT_NE(work, nullptr) << profile.text;
+  EXPECT_GE(Time(*work), 0.08);
+  EXPECT_NE(ReadFile(out + ".json").find("\"root_frame\""), std::string::npos);
+  EXPECT_NE(ReadFile(out + ".speedscope.json").find("speedscope"),
+            std::string::npos);
+}
+
+// The module as a standalone C module in Debian's lua5.4 interpreter.
+TEST_P(LuaModes, ModuleInLua54) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "an uninstrumented lua5.4 cannot load a sanitized module "
+                  "(ModuleInsidePyiLua covers the module's code)";
+#endif
+  ASSERT_EQ(access("/usr/bin/lua5.4", X_OK), 0)
+      << "lua5.4 is missing: run tools/setup.sh";
+  const std::string out = TempPath(absl::StrCat("module-lua54.", GetParam()));
+  const Result result =
+      RunCommand(absl::StrCat("LUA_CPATH='bindings/lua/?.so' /usr/bin/lua5.4 ",
+                       kScripts, "module.lua ", out, " ", GetParam()));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("work"));
+  const Profile profile = Load(out + ".pb");
+  EXPECT_EQ(profile.stats.unbalanced_exits, 0u);
+  const Value* work = Path(profile.root, {"work", "spin"});
+  ASSERT_NE(work, nullptr) << profile.text;
+  EXPECT_GE(Time(*work), 0.08);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, LuaModes,
+                         ::testing::Values("hooks", "sample"),
+                         [](const auto& info) { return info.param; });
+
+TEST(PyiLua, UsageErrors) {
+  Result result = RunCommand(kPyiLua);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("no script"));
+  result = RunCommand(absl::StrCat(kPyiLua, " --mode bogus x.lua"));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("bad mode"));
+  result = RunCommand(absl::StrCat(kPyiLua, " --interval -1 x.lua"));
+  EXPECT_EQ(result.exit_code, 2);
+  result = RunCommand(absl::StrCat(kPyiLua, " ", kScripts, "no-such-script.lua"));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("no-such-script.lua"));
+}
+
+TEST(PyiLua, OffModeRunsTheScriptWithoutAReport) {
+  const Result result =
+      RunCommand(absl::StrCat(kPyiLua, " --mode off ", kScripts, "calls.lua"));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "");
+}
+
+}  // namespace
+
+namespace {
+
+// examples/lua/game.lua runs under pyi-lua, and the profile points at the
+// broad phase of its physics.
+TEST(Examples, GameRunsUnderPyiLua) {
+  const std::string pb = TempPath("game.pb");
+  const Result result =
+      RunCommand(absl::StrCat(kPyiLua, " --mode sample -o ", pb,
+                       " examples/lua/game.lua 20"));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("game: 20 frames"));
+  const Profile profile = Load(pb);
+  EXPECT_NE(Path(profile.root, {"physics"}), nullptr) << profile.text;
+  EXPECT_EQ(profile.stats.unbalanced_exits, 0u);
+}
+
+}  // namespace
