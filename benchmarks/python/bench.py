@@ -47,7 +47,7 @@ def workload(size):
     return fib(size) + vectors(20000 * (size - 20))
 
 
-def measure(mode, size):
+def measure(mode, size, sample_interval=0.001):
     if mode == "plain":
         start = time.perf_counter()
         workload(size)
@@ -59,7 +59,8 @@ def measure(mode, size):
         workload(size)
         profiler.disable()
         return time.perf_counter() - start
-    profiler = libpyinstrument.Profiler(mode=mode)
+    interval = sample_interval if mode == "sample" else 0.001
+    profiler = libpyinstrument.Profiler(mode=mode, interval=interval)
     start = time.perf_counter()
     with profiler:
         workload(size)
@@ -69,18 +70,20 @@ def measure(mode, size):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--size", type=int, default=24)
+    parser.add_argument("--size", type=int, default=26)
+    parser.add_argument("--sample-interval", type=float, default=0.001,
+                        help="sample mode's interval in seconds")
     args = parser.parse_args()
     modes = ["plain", "setprofile", "cprofile", "sample"]
     times = {mode: [] for mode in modes}
     measure("plain", args.size)  # warm-up
     for _ in range(args.repeat):
         for mode in modes:  # interleaved, so drift hits every mode alike
-            times[mode].append(measure(mode, args.size))
+            times[mode].append(measure(mode, args.size, args.sample_interval))
     medians = {mode: statistics.median(times[mode]) for mode in modes}
     plain = medians["plain"]
     print(f"workload: fib({args.size}) + vectors, {args.repeat} runs each, "
-          f"medians")
+          f"medians; sample interval {args.sample_interval * 1000:g} ms")
     for mode in modes:
         print(f"  {mode:<11} {medians[mode] * 1000:8.1f} ms   "
               f"x{medians[mode] / plain:.3f}")
