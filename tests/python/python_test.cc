@@ -9,33 +9,34 @@
 // needs the sanitizer runtime loaded first: this launcher (built the same
 // way) preloads the runtime it was linked with into the interpreter.
 
+#include <link.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
 namespace {
 
-// Sanitizer runtimes mapped into this process, from /proc/self/maps.
-std::string SanitizerRuntimes() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line, preload;
-  while (std::getline(maps, line)) {
-    const size_t slash = line.find('/');
-    if (slash == std::string::npos) continue;
-    const std::string path = line.substr(slash);
-    for (const char* runtime : {"/libasan.so", "/libtsan.so", "/libubsan.so"}) {
-      if (path.find(runtime) != std::string::npos &&
-          preload.find(path) == std::string::npos) {
-        if (!preload.empty()) preload += ":";
-        preload += path;
-      }
+// Sanitizer runtimes loaded into this process.
+int AddSanitizerRuntime(struct dl_phdr_info* info, size_t, void* data) {
+  auto* preload = static_cast<std::string*>(data);
+  const std::string path = info->dlpi_name != nullptr ? info->dlpi_name : "";
+  for (const char* runtime : {"/libasan.so", "/libtsan.so", "/libubsan.so"}) {
+    if (path.find(runtime) != std::string::npos &&
+        preload->find(path) == std::string::npos) {
+      if (!preload->empty()) *preload += ":";
+      *preload += path;
     }
   }
+  return 0;
+}
+
+std::string SanitizerRuntimes() {
+  std::string preload;
+  dl_iterate_phdr(&AddSanitizerRuntime, &preload);
   return preload;
 }
 
