@@ -290,9 +290,11 @@ PYI_API pyi_status pyi_session_load_from_buffer(const void *data, size_t size,
 /* Renders a report of the session with the named renderer ("text") and
  * options as comma-separated key=value pairs (NULL or "" for the defaults;
  * for "text": unicode, color, time=seconds|percent, show_all, threshold,
- * thread). The report goes to *out (release with pyi_buffer_free).
+ * thread, timeline, flat, flat_time, short, hide, show, collapse_recursion,
+ * invert). The report goes to *out (release with pyi_buffer_free).
  * "json" writes pyinstrument's JSON schema (options: thread, show_all,
- * timeline, threshold).
+ * timeline, threshold); "html" a self-contained page with the interactive
+ * viewer (no options).
  * Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (unknown renderer or option, bad
  * value), PYI_ERR_STATE (still running) or PYI_ERR_OUT_OF_MEMORY.
  * Thread-compatible. */
@@ -337,8 +339,8 @@ PYI_API pyi_status pyi_session_resample(const pyi_session *session,
  *   "chrome"     Chrome trace events JSON (chrome://tracing, Perfetto): the
  *                timeline, one complete event per span, ns precision;
  *   "collapsed"  folded stacks for flamegraph.pl, one line per stack;
- *   "text", "json" the reports of pyi_session_render() with default
- *                options.
+ *   "text", "json", "html" the reports of pyi_session_render() with
+ *                default options.
  * File name endings pyi_session_export_to_file() infers them from: .pb
  * (session), .pb.gz and .pprof (pprof), .speedscope.json, .trace.json and
  * .chrome.json (chrome), .collapsed and .folded, .txt (text), other .json
