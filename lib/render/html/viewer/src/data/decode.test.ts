@@ -262,6 +262,14 @@ describe("decodeSession errors", () => {
     expectFormatError(withTrailer(broken), "damaged", /truncated or corrupt protobuf data/);
     // An end-group tag with no group.
     expectFormatError(withTrailer(new Uint8Array([...body, 0x0c])), "damaged", /truncated or corrupt/);
+    // A thread whose last field (id, a two-byte varint) runs past the
+    // thread's length prefix.
+    expectFormatError(withTrailer(new Uint8Array([...body, 0x92, 0x01, 0x02, 0x08, 0x96, 0x01])), "damaged", /truncated or corrupt/);
+    // A known field with the wrong wire type: dropped_samples (a varint) as
+    // length-delimited bytes that themselves look like a field.
+    expectFormatError(withTrailer(new Uint8Array([...body, 0x92, 0x01, 0x04, 0x22, 0x02, 0x08, 0x07])), "damaged", /truncated or corrupt/);
+    // A packed array whose last varint is cut by its length prefix.
+    expectFormatError(withTrailer(new Uint8Array([...body, 0x92, 0x01, 0x03, 0x6a, 0x01, 0x80])), "damaged", /truncated or corrupt/);
     // Field 1 again: the magic is overwritten.
     const again = new Uint8Array([...body, 0x0a, 0x01, 0x78]);
     expectFormatError(withTrailer(again), "damaged", /magic overwritten/);
