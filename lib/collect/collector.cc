@@ -149,9 +149,19 @@ struct Collector {
   TickCallback ticks[kMaxRecorders];  // guarded by tick_mu
 };
 
+void ForkPrepare();
+void ForkParent();
+void ForkChild();
+
 Collector& GetCollector() {
   // Never destroyed: threads may still call in during static destruction.
-  static Collector* collector = new Collector();
+  static Collector* collector = [] {
+    Collector* created = new Collector();
+    // Registered with this object's DSO handle: glibc drops the handlers if
+    // the library is ever unloaded.
+    pthread_atfork(&ForkPrepare, &ForkParent, &ForkChild);
+    return created;
+  }();
   return *collector;
 }
 
@@ -241,6 +251,59 @@ absl::Status UpdateTimer() {
   }
   collector.timer_wakeup.notify_all();
   return absl::OkStatus();
+}
+
+// fork() while threads record: the child gets a copy of memory but only the
+// forking thread. Every lock another thread could hold mid-update is taken
+// before the fork (so the child's copy of the data is consistent) and
+// released on both sides. Order: timer_lifecycle_mu, mu, the frame
+// registry's lock, timer_mu (the order the rest of this file takes them in).
+// tick_mu is not taken: the timing thread holds it while host callbacks run,
+// and one of those may wait for a lock the forking thread holds (an
+// interpreter lock), which would hang the fork.
+void ForkPrepare() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  Collector& collector = GetCollector();
+  collector.timer_lifecycle_mu.lock();
+  collector.mu.lock();
+  FrameRegistry::Global().LockForFork();
+  collector.timer_mu.lock();
+}
+
+void ForkParent() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  Collector& collector = GetCollector();
+  collector.timer_mu.unlock();
+  FrameRegistry::Global().UnlockAfterFork();
+  collector.mu.unlock();
+  collector.timer_lifecycle_mu.unlock();
+}
+
+void ForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  Collector& collector = GetCollector();
+  // The timing thread does not exist here: forget it without joining (its
+  // std::thread is overwritten, not destroyed, which would terminate), and
+  // give the child fresh copies of what only it could have held or waited
+  // on.
+  new (&collector.timer) std::thread();
+  new (&collector.timer_wakeup) std::condition_variable();
+  new (&collector.tick_mu) std::mutex();
+  collector.timer_period_ns = 0;
+  collector.timer_should_exit = false;
+  collector.timer_mu.unlock();
+  FrameRegistry::Global().UnlockAfterFork();
+  // mu: threads that were waiting for it in the parent are counted in its
+  // state and will never leave, so the child gets a fresh lock. It is first
+  // unlocked so that a race detector's bookkeeping sees the release; glibc's
+  // rwlock tells a writer's unlock from a reader's by the writer's thread id,
+  // which is new in the child, so that is set to ours first.
+  static_cast<pthread_rwlock_t*>(collector.mu.native_handle())
+      ->__data.__cur_writer = static_cast<int>(syscall(SYS_gettid));
+  collector.mu.unlock();
+  new (&collector.mu) std::shared_mutex();
+  collector.timer_lifecycle_mu.unlock();
+  // Sessions that were running keep running in the child, so it needs its own
+  // timing thread. If it cannot start, the child's sessions stop sampling;
+  // the child itself carries on.
+  UpdateTimer().IgnoreError();
 }
 
 void OnThreadExit();

@@ -63,6 +63,11 @@ class FrameRegistry {
 
   size_t size() const;
 
+  // Held across fork() by the collector's pthread_atfork handlers, so that
+  // the child never inherits it locked by a thread it does not have.
+  void LockForFork() ABSL_NO_THREAD_SAFETY_ANALYSIS { mu_.lock(); }
+  void UnlockAfterFork() ABSL_NO_THREAD_SAFETY_ANALYSIS { mu_.unlock(); }
+
  private:
   struct Key {
     std::string function, file, module;
