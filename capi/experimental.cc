@@ -17,9 +17,8 @@ extern "C" {
 pyi_status pyi_session_set_tick_callback(pyi_session* session, pyi_tick_fn fn,
                                          void* user_data) {
   PYI_API_BEGIN
-  if (session == nullptr) {
-    return pyi::capi::InvalidArgument("session is NULL");
-  }
+  pyi_status live = pyi::capi::CheckLiveSession(session);
+  if (live != PYI_OK) return live;
   if (session->recorder == nullptr) {
     return pyi::capi::Fail(PYI_ERR_STATE, "the session is not running");
   }

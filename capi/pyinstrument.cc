@@ -31,6 +31,8 @@
 
 namespace {
 
+using pyi::capi::AdoptSession;
+using pyi::capi::CheckLiveSession;
 using pyi::capi::Fail;
 using pyi::capi::FromStatus;
 using pyi::capi::InvalidArgument;
@@ -123,8 +125,10 @@ pyi_status RecorderOptionsFrom(const pyi_options& in,
   return PYI_OK;
 }
 
-pyi_status CheckStopped(const pyi_session* session) {
-  if (session == nullptr) return InvalidArgument("session is NULL");
+pyi_status CheckStopped(const pyi_session* session,
+                        const char* name = "session") {
+  pyi_status live = CheckLiveSession(session, name);
+  if (live != PYI_OK) return live;
   if (session->recorder != nullptr) {
     return Fail(PYI_ERR_STATE,
                 "the session is still running; call pyi_session_stop() first");
@@ -195,12 +199,37 @@ class MallocOutput final : public pyi::OutputStream {
   size_t capacity_ = 0;
 };
 
+// A path argument: NULL and "" are refused the same way by every call (the
+// file layer would otherwise say "cannot open : ..." for some and
+// "empty path" for others).
+pyi_status CheckPath(const char* path) {
+  if (path == nullptr) return InvalidArgument("path is NULL");
+  if (path[0] == '\0') return InvalidArgument("path is empty");
+  return PYI_OK;
+}
+
+// The status of a call that read or wrote a file. The file layer reports
+// some OS errors with absl::FailedPreconditionError, as absl::ErrnoToStatus
+// maps them (EISDIR: the path is a directory; ENOTDIR: a path component is
+// a file); to a C caller those are input/output errors, not PYI_ERR_STATE,
+// which these calls give only for a running session (checked before).
+pyi_status FromFileStatus(const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kFailedPrecondition) {
+    return Fail(PYI_ERR_IO, status.message());
+  }
+  return FromStatus(status);
+}
+
+// `from_file`: the session was read from a file (see FromFileStatus).
 pyi_status NewLoadedSession(absl::StatusOr<pyi::Session> loaded,
-                            pyi_session** out) {
-  if (!loaded.ok()) return FromStatus(loaded.status());
+                            pyi_session** out, bool from_file = false) {
+  if (!loaded.ok()) {
+    return from_file ? FromFileStatus(loaded.status())
+                     : FromStatus(loaded.status());
+  }
   auto session = std::make_unique<pyi_session>();
   session->data = *std::move(loaded);
-  *out = session.release();
+  *out = AdoptSession(std::move(session));
   return PYI_OK;
 }
 
@@ -326,14 +355,15 @@ pyi_status pyi_session_start(const pyi_options* options, pyi_session** out) {
       pyi::Recorder::Start(std::move(recorder_options));
   if (!recorder.ok()) return FromStatus(recorder.status());
   session->recorder = *std::move(recorder);
-  *out = session.release();
+  *out = AdoptSession(std::move(session));
   return PYI_OK;
   PYI_API_END
 }
 
 pyi_status pyi_session_stop(pyi_session* session) {
   PYI_API_BEGIN
-  if (session == nullptr) return InvalidArgument("session is NULL");
+  pyi_status live = CheckLiveSession(session);
+  if (live != PYI_OK) return live;
   if (session->recorder == nullptr) {
     return Fail(PYI_ERR_STATE, "the session is not running");
   }
@@ -347,8 +377,14 @@ pyi_status pyi_session_stop(pyi_session* session) {
 }
 
 void pyi_session_free(pyi_session* session) {
-  // The recorder's destructor stops a running session; it cannot throw.
-  delete session;
+  // A pointer that is not a live session (NULL, freed, never created) is
+  // ignored, so a double free is harmless. The recorder's destructor stops a
+  // running session; it cannot throw. The registry lookup locks a mutex,
+  // which can only throw std::system_error; nothing may escape a void call.
+  try {
+    pyi::capi::ReleaseSession(session).reset();
+  } catch (...) {
+  }
 }
 
 pyi_status pyi_session_get_stats(const pyi_session* session,
@@ -383,10 +419,11 @@ pyi_status pyi_session_get_stats(const pyi_session* session,
 
 pyi_status pyi_session_save(const pyi_session* session, const char* path) {
   PYI_API_BEGIN
-  if (path == nullptr) return InvalidArgument("path is NULL");
   pyi_status status = CheckStopped(session);
   if (status != PYI_OK) return status;
-  return FromStatus(pyi::SaveSession(session->data, path));
+  status = CheckPath(path);
+  if (status != PYI_OK) return status;
+  return FromFileStatus(pyi::SaveSession(session->data, path));
   PYI_API_END
 }
 
@@ -409,8 +446,9 @@ pyi_status pyi_session_load(const char* path, pyi_session** out) {
   PYI_API_BEGIN
   if (out == nullptr) return InvalidArgument("out is NULL");
   *out = nullptr;
-  if (path == nullptr) return InvalidArgument("path is NULL");
-  return NewLoadedSession(pyi::LoadSession(path), out);
+  pyi_status status = CheckPath(path);
+  if (status != PYI_OK) return status;
+  return NewLoadedSession(pyi::LoadSession(path), out, /*from_file=*/true);
   PYI_API_END
 }
 
@@ -454,10 +492,8 @@ pyi_status pyi_session_combine(const pyi_session* const* sessions,
   std::vector<const pyi::Session*> data;
   data.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    if (sessions[i] == nullptr) {
-      return InvalidArgument(absl::StrCat("sessions[", i, "] is NULL"));
-    }
-    pyi_status status = CheckStopped(sessions[i]);
+    const std::string name = absl::StrCat("sessions[", i, "]");
+    pyi_status status = CheckStopped(sessions[i], name.c_str());
     if (status != PYI_OK) return status;
     data.push_back(&sessions[i]->data);
   }
@@ -499,8 +535,9 @@ pyi_status pyi_session_export(const pyi_session* session, const char* format,
 pyi_status pyi_session_export_to_file(const pyi_session* session,
                                       const char* format, const char* path) {
   PYI_API_BEGIN
-  if (path == nullptr) return InvalidArgument("path is NULL");
   pyi_status status = CheckStopped(session);
+  if (status != PYI_OK) return status;
+  status = CheckPath(path);
   if (status != PYI_OK) return status;
   absl::StatusOr<pyi::ExportFormat> parsed =
       format == nullptr ? pyi::ExportFormatFromPath(path)
@@ -508,10 +545,10 @@ pyi_status pyi_session_export_to_file(const pyi_session* session,
   if (!parsed.ok()) return FromStatus(parsed.status());
   absl::StatusOr<std::unique_ptr<pyi::AtomicFileOutput>> file =
       pyi::AtomicFileOutput::Create(path);
-  if (!file.ok()) return FromStatus(file.status());
+  if (!file.ok()) return FromFileStatus(file.status());
   absl::Status written = pyi::ExportSession(session->data, *parsed, **file);
   if (written.ok()) written = (*file)->Commit();
-  return FromStatus(written);
+  return FromFileStatus(written);
   PYI_API_END
 }
 
@@ -519,8 +556,10 @@ pyi_status pyi_session_import(const char* path, pyi_session** out) {
   PYI_API_BEGIN
   if (out == nullptr) return InvalidArgument("out is NULL");
   *out = nullptr;
-  if (path == nullptr) return InvalidArgument("path is NULL");
-  return NewLoadedSession(pyi::ImportSessionFile(path), out);
+  pyi_status status = CheckPath(path);
+  if (status != PYI_OK) return status;
+  return NewLoadedSession(pyi::ImportSessionFile(path), out,
+                          /*from_file=*/true);
   PYI_API_END
 }
 

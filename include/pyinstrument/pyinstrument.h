@@ -211,7 +211,16 @@ PYI_API pyi_status pyi_options_init(pyi_options *options);
 
 /* ---- Sessions ------------------------------------------------------------ */
 
-/* A profiling session: running, then stopped, or loaded from a file. */
+/* A profiling session: running, then stopped, or loaded from a file.
+ *
+ * The library keeps a registry of the sessions it created and has not freed.
+ * Every call that takes a session (or an array of them) first checks it
+ * there: a pointer that is not a live session (already freed, never
+ * created, garbage) gives PYI_ERR_INVALID_ARGUMENT with "session is not a
+ * live pyi_session (freed or never created)" and is not dereferenced, and
+ * pyi_session_free() ignores it, so a double free is harmless. The check is
+ * by address: a freed pointer whose memory a new session reuses is that new
+ * session. */
 typedef struct pyi_session pyi_session;
 
 /* Bytes owned by the library; release with pyi_buffer_free(). */
@@ -235,11 +244,12 @@ PYI_API pyi_status pyi_session_start(const pyi_options *options,
                                      pyi_session **out);
 
 /* Stops a running session; it keeps what it recorded. Any thread may stop
- * any session. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (session NULL) or
- * PYI_ERR_STATE (not running). Thread-compatible. */
+ * any session. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (session NULL or not
+ * a live session) or PYI_ERR_STATE (not running). Thread-compatible. */
 PYI_API pyi_status pyi_session_stop(pyi_session *session);
 
-/* Stops the session if it runs and frees it. Accepts NULL.
+/* Stops the session if it runs and frees it. Accepts NULL, and ignores a
+ * pointer that is not a live session (a second free of the same session).
  * Thread-compatible. */
 PYI_API void pyi_session_free(pyi_session *session);
 
@@ -265,8 +275,10 @@ PYI_API pyi_status pyi_session_get_stats(const pyi_session *session,
 
 /* Writes the session to `path` as a `.pb` file, atomically: a temporary file
  * in the same directory, then a rename, so an existing file is either
- * replaced whole or left as it was. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT,
- * PYI_ERR_STATE (still running), PYI_ERR_IO or PYI_ERR_OUT_OF_MEMORY.
+ * replaced whole or left as it was. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT
+ * (path NULL or ""), PYI_ERR_STATE (still running), PYI_ERR_IO (cannot
+ * write: a directory, a missing directory, no permission) or
+ * PYI_ERR_OUT_OF_MEMORY.
  * Thread-compatible. */
 PYI_API pyi_status pyi_session_save(const pyi_session *session,
                                     const char *path);
@@ -277,8 +289,9 @@ PYI_API pyi_status pyi_session_save_to_buffer(const pyi_session *session,
                                               pyi_buffer *out);
 
 /* Loads a `.pb` session file into a new stopped session in *out. Every index
- * and length is checked. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT, PYI_ERR_IO
- * (cannot read), PYI_ERR_FORMAT (empty, or not a libpyinstrument session),
+ * and length is checked. Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (path NULL
+ * or "", out NULL), PYI_ERR_IO (cannot read: missing, a directory, no
+ * permission), PYI_ERR_FORMAT (empty, or not a libpyinstrument session),
  * PYI_ERR_CORRUPT (truncated or damaged), PYI_ERR_VERSION (a newer format)
  * or PYI_ERR_OUT_OF_MEMORY. On error *out is set to NULL. Thread-safe. */
 PYI_API pyi_status pyi_session_load(const char *path, pyi_session **out);
@@ -307,7 +320,8 @@ PYI_API pyi_status pyi_session_render(const pyi_session *session,
  * are taken in order of start time; durations, CPU times and samples add up;
  * threads with the same id and name are merged, other threads are kept;
  * the interval is the largest of the inputs'. Returns PYI_OK,
- * PYI_ERR_INVALID_ARGUMENT (sessions or out NULL, count 0, a NULL entry,
+ * PYI_ERR_INVALID_ARGUMENT (sessions or out NULL, count 0, a NULL entry or
+ * one that is not a live session, named as "sessions[i]" in the message,
  * sessions timed with different clocks, times that overflow),
  * PYI_ERR_STATE (a session still running), PYI_ERR_CORRUPT (a damaged
  * session) or PYI_ERR_OUT_OF_MEMORY. On error *out is set to NULL.
@@ -358,8 +372,8 @@ PYI_API pyi_status pyi_session_export(const pyi_session *session,
  * directory, then a rename): an existing file is replaced whole or left as
  * it was. `format` may be NULL to infer it from the path's ending (see
  * above). The output streams to the file; it is never held in memory whole.
- * Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (session or path NULL, unknown
- * format or ending), PYI_ERR_STATE (still running), PYI_ERR_IO (cannot
+ * Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (session or path NULL, path "",
+ * unknown format or ending), PYI_ERR_STATE (still running), PYI_ERR_IO (cannot
  * create or write), PYI_ERR_LIMIT (a size limit, or the disk is full) or
  * PYI_ERR_OUT_OF_MEMORY. Thread-compatible. */
 PYI_API pyi_status pyi_session_export_to_file(const pyi_session *session,
@@ -371,7 +385,8 @@ PYI_API pyi_status pyi_session_export_to_file(const pyi_session *session,
  * first time-valued sample type, else count x period), or a pyinstrument
  * session JSON; into a new stopped session in *out (release with
  * pyi_session_free). Every id, index and length is checked. Returns PYI_OK,
- * PYI_ERR_INVALID_ARGUMENT (path or out NULL), PYI_ERR_IO (cannot read),
+ * PYI_ERR_INVALID_ARGUMENT (path or out NULL, path ""), PYI_ERR_IO (cannot
+ * read: missing, a directory, no permission),
  * PYI_ERR_FORMAT (none of the supported formats, or a profile the session
  * model cannot represent, e.g. a heap profile), PYI_ERR_CORRUPT (truncated
  * or damaged), PYI_ERR_VERSION (a newer .pb format), PYI_ERR_LIMIT (over a
