@@ -5,11 +5,18 @@
  * GoogleTest case; a function returns 0 on success, or fills `failure` and
  * returns the failing line.
  */
+/* mkdir, stat and opendir for the bad-path sweep. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "capi_c_test.h"
 
+#include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include <pyinstrument/pyinstrument.h>
 
@@ -585,6 +592,545 @@ int capi_test_import_bad_input(char *failure, const char *directory) {
   snprintf(path, sizeof(path), "%s/capi_missing.pb", directory);
   CHECK(pyi_session_import(path, &imported) == PYI_ERR_IO);
   CHECK(strstr(pyi_last_error(), "capi_missing.pb") != NULL);
+  pyi_session_free(session);
+  return 0;
+}
+
+/* ---- Bad input, everywhere ---------------------------------------------
+ *
+ * One function per call family. Every case is an assertion on the exact
+ * status; the sweep also runs under --config=asan, which turns any
+ * dereference of a freed handle into a failure. */
+
+#define CHECK_STATUS(call, expected)                                        \
+  do {                                                                      \
+    pyi_status status_ = (call);                                            \
+    if (status_ != (expected)) {                                            \
+      snprintf(failure, CAPI_FAILURE_SIZE,                                  \
+               "%s:%d: %s gave %d, expected %s (last error: %s)", __FILE__, \
+               __LINE__, #call, (int)status_, #expected, pyi_last_error()); \
+      return __LINE__;                                                      \
+    }                                                                       \
+  } while (0)
+
+#define NOT_LIVE "is not a live pyi_session (freed or never created)"
+
+static int file_exists(const char *path) {
+  struct stat info;
+  return stat(path, &info) == 0;
+}
+
+/* Entries of `directory` other than "." and "..", or -1. */
+static int directory_entries(const char *directory) {
+  DIR *dir = opendir(directory);
+  struct dirent *entry;
+  int count = 0;
+  if (dir == NULL) return -1;
+  while ((entry = readdir(dir)) != NULL) {
+    if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) {
+      ++count;
+    }
+  }
+  closedir(dir);
+  return count;
+}
+
+/* Calls every function that takes one session with `session`, which is not
+ * a live session, and expects PYI_ERR_INVALID_ARGUMENT with the registry's
+ * message, out parameters reset and nothing written. */
+static int expect_not_live(char *failure, pyi_session *session,
+                           const char *directory) {
+  char path[1024];
+  pyi_session_stats stats;
+  pyi_buffer buffer;
+  pyi_session *out = (pyi_session *)1;
+  const pyi_session *inputs[1];
+
+  CHECK_STATUS(pyi_session_stop(session), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "session " NOT_LIVE) != NULL);
+
+  memset(&stats, 0xab, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK_STATUS(pyi_session_get_stats(session, &stats),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), NOT_LIVE) != NULL);
+  CHECK(stats.sample_count == UINT64_C(0xabababababababab));
+
+  snprintf(path, sizeof(path), "%s/not_live.pb", directory);
+  CHECK_STATUS(pyi_session_save(session, path), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), NOT_LIVE) != NULL);
+  CHECK(!file_exists(path));
+
+  buffer.data = (char *)1;
+  buffer.size = 5;
+  CHECK_STATUS(pyi_session_save_to_buffer(session, &buffer),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(buffer.data == NULL && buffer.size == 0);
+
+  buffer.data = (char *)1;
+  CHECK_STATUS(pyi_session_render(session, "text", NULL, &buffer),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), NOT_LIVE) != NULL);
+  CHECK(buffer.data == NULL && buffer.size == 0);
+
+  CHECK_STATUS(pyi_session_resample(session, 10 * MS, &out),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(out == NULL);
+
+  buffer.data = (char *)1;
+  CHECK_STATUS(pyi_session_export(session, "pprof", &buffer),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(buffer.data == NULL && buffer.size == 0);
+
+  snprintf(path, sizeof(path), "%s/not_live.pb.gz", directory);
+  CHECK_STATUS(pyi_session_export_to_file(session, NULL, path),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), NOT_LIVE) != NULL);
+  CHECK(!file_exists(path));
+
+  inputs[0] = session;
+  out = (pyi_session *)1;
+  CHECK_STATUS(pyi_session_combine(inputs, 1, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "sessions[0] " NOT_LIVE) != NULL);
+  CHECK(out == NULL);
+
+  /* Freeing it does nothing, however often. */
+  pyi_session_free(session);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_bad_session_handles(char *failure, const char *directory) {
+  /* Never created: an address that is not a session at all. The registry
+   * compares addresses, so the bytes behind it are never read. */
+  double not_a_session[8] = {0};
+  pyi_session *freed = NULL, *freed_running = NULL, *live = NULL;
+  pyi_session *out = (pyi_session *)1;
+  const pyi_session *inputs[3];
+  int line;
+
+  line = expect_not_live(failure, (pyi_session *)not_a_session, directory);
+  if (line != 0) return line;
+  line = expect_not_live(failure, (pyi_session *)(uintptr_t)0x10, directory);
+  if (line != 0) return line;
+
+  /* Freed after stopping, and freed while running. */
+  line = record_small_session(failure, &live);
+  if (line != 0) return line;
+  line = record_small_session(failure, &freed);
+  if (line != 0) return line;
+  pyi_session_free(freed);
+  line = expect_not_live(failure, freed, directory);
+  if (line != 0) return line;
+  CHECK(start_fake_session(&freed_running) == PYI_OK);
+  pyi_session_free(freed_running);
+  line = expect_not_live(failure, freed_running, directory);
+  if (line != 0) return line;
+
+  /* A freed session inside an otherwise good array is named by index. */
+  inputs[0] = live;
+  inputs[1] = live;
+  inputs[2] = freed;
+  CHECK_STATUS(pyi_session_combine(inputs, 3, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "sessions[2] " NOT_LIVE) != NULL);
+  CHECK(out == NULL);
+  inputs[1] = (const pyi_session *)not_a_session;
+  CHECK_STATUS(pyi_session_combine(inputs, 3, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "sessions[1] " NOT_LIVE) != NULL);
+
+  /* The live session is untouched by all of it. */
+  CHECK(sample_count(live) == 3);
+  pyi_session_free(live);
+  pyi_session_free(live); /* a double free is harmless */
+  CHECK_STATUS(pyi_session_stop(live), PYI_ERR_INVALID_ARGUMENT);
+  return 0;
+}
+
+int capi_test_unknown_frame_ids(char *failure) {
+  const pyi_frame_id unregistered = 4000000000u;
+  pyi_session *session = NULL;
+  pyi_session_stats stats;
+  pyi_buffer collapsed = {NULL, 0}, text = {NULL, 0};
+  CHECK(start_fake_session(&session) == PYI_OK);
+  pyi_frame_enter(unregistered);
+  fake_now = 1 * MS;
+  pyi_frame_enter(0);
+  fake_now = 2 * MS;
+  pyi_frame_enter(UINT32_MAX);
+  fake_now = 4 * MS;
+  pyi_frame_exit(UINT32_MAX);
+  fake_now = 5 * MS;
+  pyi_frame_exit(0);
+  fake_now = 6 * MS;
+  pyi_frame_exit(unregistered);
+  /* Exits of ids that are not on the stack are counted, not obeyed. */
+  pyi_frame_exit(0);
+  pyi_frame_exit(UINT32_MAX);
+  CHECK(pyi_session_stop(session) == PYI_OK);
+
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_OK);
+  CHECK(stats.sample_count > 0);
+  CHECK(stats.unbalanced_exits == 2);
+  CHECK(stats.duration_ns == 6 * MS);
+  CHECK(pyi_session_export(session, "collapsed", &collapsed) == PYI_OK);
+  CHECK(strstr(collapsed.data,
+               "<unknown frame 4000000000> 2\n"
+               "<unknown frame 4000000000>;<unknown frame 0> 2\n"
+               "<unknown frame 4000000000>;<unknown frame 0>;"
+               "<unknown frame 4294967295> 1\n") != NULL);
+  CHECK(pyi_session_render(session, "text", "color=0,unicode=0,show_all",
+                           &text) == PYI_OK);
+  CHECK(strstr(text.data, "<unknown frame 4000000000>") != NULL);
+  CHECK(strstr(text.data, "<unknown frame 0>") != NULL);
+  CHECK(strstr(text.data, "<unknown frame 4294967295>") != NULL);
+  pyi_buffer_free(&collapsed);
+  pyi_buffer_free(&text);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_struct_sizes(char *failure) {
+  static const uint32_t too_small[] = {0, 1, 4, sizeof(pyi_options) - 1};
+  static const uint32_t too_large[] = {sizeof(pyi_options) + 1,
+                                       sizeof(pyi_options) + 8, 4096,
+                                       UINT32_MAX};
+  static const uint32_t stats_small[] = {0, 1, 8,
+                                         sizeof(pyi_session_stats) - 1};
+  static const uint32_t stats_large[] = {sizeof(pyi_session_stats) + 1,
+                                         sizeof(pyi_session_stats) + 8,
+                                         UINT32_MAX};
+  pyi_options options;
+  pyi_session *session = (pyi_session *)1;
+  pyi_session_stats stats;
+  size_t i;
+
+  for (i = 0; i < sizeof(too_small) / sizeof(too_small[0]); ++i) {
+    pyi_options_init(&options);
+    options.struct_size = too_small[i];
+    session = (pyi_session *)1;
+    CHECK_STATUS(pyi_session_start(&options, &session),
+                 PYI_ERR_INVALID_ARGUMENT);
+    CHECK(session == NULL);
+    CHECK(strstr(pyi_last_error(), "struct_size") != NULL);
+  }
+  for (i = 0; i < sizeof(too_large) / sizeof(too_large[0]); ++i) {
+    pyi_options_init(&options);
+    options.struct_size = too_large[i];
+    session = (pyi_session *)1;
+    CHECK_STATUS(pyi_session_start(&options, &session), PYI_ERR_VERSION);
+    CHECK(session == NULL);
+    CHECK(strstr(pyi_last_error(), "struct_size") != NULL);
+  }
+
+  CHECK(record_small_session(failure, &session) == 0);
+  for (i = 0; i < sizeof(stats_small) / sizeof(stats_small[0]); ++i) {
+    memset(&stats, 0xcd, sizeof(stats));
+    stats.struct_size = stats_small[i];
+    CHECK_STATUS(pyi_session_get_stats(session, &stats),
+                 PYI_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(pyi_last_error(), "struct_size") != NULL);
+    CHECK(stats.struct_size == stats_small[i]);
+    CHECK(stats.sample_count == UINT64_C(0xcdcdcdcdcdcdcdcd));
+  }
+  for (i = 0; i < sizeof(stats_large) / sizeof(stats_large[0]); ++i) {
+    memset(&stats, 0xcd, sizeof(stats));
+    stats.struct_size = stats_large[i];
+    CHECK_STATUS(pyi_session_get_stats(session, &stats), PYI_ERR_VERSION);
+    CHECK(stats.sample_count == UINT64_C(0xcdcdcdcdcdcdcdcd));
+  }
+  CHECK_STATUS(pyi_session_get_stats(session, NULL), PYI_ERR_INVALID_ARGUMENT);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK_STATUS(pyi_session_get_stats(session, &stats), PYI_OK);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_bad_options_and_names(char *failure) {
+  static const uint32_t bad_enums[] = {3, 100, 0x80000000u, UINT32_MAX};
+  static const int64_t bad_intervals[] = {0, -1, -1000000, INT64_MIN};
+  static const char *const bad_formats[] = {"", "gif", "p", "sessionx",
+                                            " text", "text ", "PPROF\n"};
+  const char *roots[2] = {"/usr/", NULL};
+  pyi_options options;
+  pyi_session *session = (pyi_session *)1;
+  pyi_buffer buffer = {NULL, 0};
+  pyi_frame_id id = 7;
+  size_t i;
+
+  for (i = 0; i < sizeof(bad_enums) / sizeof(bad_enums[0]); ++i) {
+    pyi_options_init(&options);
+    options.clock = bad_enums[i];
+    CHECK_STATUS(pyi_session_start(&options, &session),
+                 PYI_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(pyi_last_error(), "options->clock") != NULL);
+    CHECK(session == NULL);
+    pyi_options_init(&options);
+    options.gating = bad_enums[i];
+    CHECK_STATUS(pyi_session_start(&options, &session),
+                 PYI_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(pyi_last_error(), "options->gating") != NULL);
+    pyi_options_init(&options);
+    options.reserved0 = bad_enums[i];
+    CHECK_STATUS(pyi_session_start(&options, &session),
+                 PYI_ERR_INVALID_ARGUMENT);
+    /* Bit 2 and up are unknown flags (3 is HIDDEN | PROFILER). */
+    CHECK_STATUS(pyi_frame_register_flags("f", "f.c", 1, NULL,
+                                          bad_enums[i] | 0x4u, &id),
+                 PYI_ERR_INVALID_ARGUMENT);
+    CHECK(id == 0);
+  }
+  for (i = 0; i < sizeof(bad_intervals) / sizeof(bad_intervals[0]); ++i) {
+    pyi_options_init(&options);
+    options.interval_ns = bad_intervals[i];
+    CHECK_STATUS(pyi_session_start(&options, &session),
+                 PYI_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(pyi_last_error(), "interval_ns") != NULL);
+  }
+  pyi_options_init(&options);
+  options.library_roots = roots;
+  options.library_root_count = 2;
+  CHECK_STATUS(pyi_session_start(&options, &session),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "library_roots[1]") != NULL);
+  pyi_options_init(&options);
+  options.library_root_count = SIZE_MAX;
+  CHECK_STATUS(pyi_session_start(&options, &session),
+               PYI_ERR_INVALID_ARGUMENT);
+  pyi_options_init(&options);
+  options.clock = PYI_CLOCK_CALLBACK;
+  options.clock_user_data = &options;
+  CHECK_STATUS(pyi_session_start(&options, &session),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(session == NULL);
+
+  /* NULL strings. */
+  CHECK_STATUS(pyi_frame_register(NULL, NULL, 0, NULL, &id),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_frame_register_flags(NULL, "f.c", 1, NULL, 0, &id),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_frame_register_flags("f", "f.c", 1, NULL, 0, NULL),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_thread_set_name(NULL), PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_frame_register("", NULL, 0, NULL, &id), PYI_OK);
+  CHECK(id != 0);
+
+  /* Unknown names for render and export, and NULL ones. */
+  CHECK(record_small_session(failure, &session) == 0);
+  CHECK_STATUS(pyi_session_render(session, NULL, NULL, &buffer),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_render(session, "text", NULL, NULL),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_export(session, "text", NULL),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_export(session, NULL, &buffer),
+               PYI_ERR_INVALID_ARGUMENT);
+  for (i = 0; i < sizeof(bad_formats) / sizeof(bad_formats[0]); ++i) {
+    buffer.data = (char *)1;
+    CHECK_STATUS(pyi_session_render(session, bad_formats[i], NULL, &buffer),
+                 PYI_ERR_INVALID_ARGUMENT);
+    CHECK(buffer.data == NULL && buffer.size == 0);
+    buffer.data = (char *)1;
+    CHECK_STATUS(pyi_session_export(session, bad_formats[i], &buffer),
+                 PYI_ERR_INVALID_ARGUMENT);
+    CHECK(buffer.data == NULL && buffer.size == 0);
+  }
+  CHECK_STATUS(pyi_session_render(session, "text", "=", &buffer),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_render(session, "text", "threshold=abc", &buffer),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_render(session, "html", "anything=1", &buffer),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(pyi_session_render(session, "text", "", &buffer) == PYI_OK);
+  pyi_buffer_free(&buffer);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_hot_path_and_buffers_bad_input(char *failure) {
+  pyi_frame_id frames[2] = {0, UINT32_MAX};
+  pyi_session *session = NULL;
+  pyi_session *out = (pyi_session *)1;
+  pyi_session_stats stats;
+
+  /* Hot path: a NULL stack with any depth is ignored; odd ids are kept. */
+  CHECK(start_fake_session(&session) == PYI_OK);
+  fake_now = 2 * MS;
+  pyi_thread_sample(NULL, SIZE_MAX);
+  pyi_thread_sample(NULL, (size_t)1 << 40);
+  pyi_thread_sample(NULL, 1);
+  pyi_thread_sample(NULL, 0);
+  fake_now = 4 * MS;
+  pyi_thread_sample(frames, 2);
+  fake_now = 6 * MS;
+  pyi_thread_sample(frames, 0);
+  CHECK_STATUS(pyi_thread_set_name(""), PYI_OK);
+  CHECK(pyi_session_stop(session) == PYI_OK);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_OK);
+  CHECK(stats.sample_count >= 1);
+  pyi_session_free(session);
+
+  /* Loading: a huge size with NULL data is refused before any read. */
+  CHECK_STATUS(pyi_session_load_from_buffer(NULL, SIZE_MAX, &out),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(out == NULL);
+  CHECK_STATUS(pyi_session_load_from_buffer(NULL, 1, &out),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_load_from_buffer(NULL, 0, &out), PYI_ERR_FORMAT);
+  CHECK(out == NULL);
+  CHECK_STATUS(pyi_session_load_from_buffer("x", 1, NULL),
+               PYI_ERR_INVALID_ARGUMENT);
+  out = (pyi_session *)1;
+  CHECK_STATUS(pyi_session_import_from_buffer(NULL, SIZE_MAX, &out),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(out == NULL);
+  CHECK_STATUS(pyi_session_import_from_buffer(NULL, 0, &out), PYI_ERR_FORMAT);
+  CHECK_STATUS(pyi_session_import_from_buffer("x", 1, NULL),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_import_from_buffer("\x1f\x8b", 2, &out),
+               PYI_ERR_CORRUPT);
+  CHECK(out == NULL);
+  CHECK_STATUS(pyi_session_save_to_buffer(NULL, NULL),
+               PYI_ERR_INVALID_ARGUMENT);
+  return 0;
+}
+
+int capi_test_resample_and_combine_bad_input(char *failure) {
+  static const int64_t bad_intervals[] = {-1, -2 * MS, INT64_MIN, 0, MS};
+  pyi_session *session = NULL, *second = NULL;
+  pyi_session *out = (pyi_session *)1;
+  const pyi_session *inputs[2];
+  size_t i;
+  CHECK(record_small_session(failure, &session) == 0);
+  CHECK(record_small_session(failure, &second) == 0);
+
+  for (i = 0; i < sizeof(bad_intervals) / sizeof(bad_intervals[0]); ++i) {
+    out = (pyi_session *)1;
+    CHECK_STATUS(pyi_session_resample(session, bad_intervals[i], &out),
+                 PYI_ERR_INVALID_ARGUMENT);
+    CHECK(out == NULL);
+  }
+  CHECK_STATUS(pyi_session_resample(NULL, -1, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_resample(session, -1, NULL),
+               PYI_ERR_INVALID_ARGUMENT);
+  /* The coarsest interval there is: everything in one bucket. */
+  CHECK_STATUS(pyi_session_resample(session, INT64_MAX, &out), PYI_OK);
+  CHECK(sample_count(out) == 1);
+  pyi_session_free(out);
+
+  /* Combine: empty, NULL and huge counts. */
+  inputs[0] = session;
+  inputs[1] = NULL;
+  out = (pyi_session *)1;
+  CHECK_STATUS(pyi_session_combine(NULL, 0, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(out == NULL);
+  CHECK_STATUS(pyi_session_combine(inputs, 0, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "count is 0") != NULL);
+  CHECK_STATUS(pyi_session_combine(NULL, 1, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_combine(NULL, SIZE_MAX, &out),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_combine(inputs, 2, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "sessions[1] is NULL") != NULL);
+  inputs[1] = session;
+  inputs[0] = NULL;
+  CHECK_STATUS(pyi_session_combine(inputs, 2, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(pyi_last_error(), "sessions[0] is NULL") != NULL);
+  CHECK(out == NULL);
+  CHECK_STATUS(pyi_session_combine(inputs, 2, NULL), PYI_ERR_INVALID_ARGUMENT);
+
+  /* The same session twice, and one alone, are fine. */
+  inputs[0] = session;
+  CHECK_STATUS(pyi_session_combine(inputs, 2, &out), PYI_OK);
+  CHECK(sample_count(out) == 6);
+  pyi_session_free(out);
+  CHECK_STATUS(pyi_session_combine(inputs, 1, &out), PYI_OK);
+  CHECK(sample_count(out) == 3);
+  pyi_session_free(out);
+  pyi_session_free(second);
+  pyi_session_free(session);
+  return 0;
+}
+
+int capi_test_bad_paths(char *failure, const char *directory) {
+  char dir[1024], path[1200], missing[1200];
+  pyi_session *session = NULL;
+  pyi_session *out = (pyi_session *)1;
+  FILE *file;
+  CHECK(record_small_session(failure, &session) == 0);
+  snprintf(dir, sizeof(dir), "%s/capi_bad_paths", directory);
+  CHECK(mkdir(dir, 0755) == 0 || file_exists(dir));
+  CHECK(directory_entries(dir) == 0);
+  snprintf(missing, sizeof(missing), "%s/missing/x.pb", dir);
+
+  /* NULL and empty paths. */
+  CHECK_STATUS(pyi_session_save(session, NULL), PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_export_to_file(session, "pprof", NULL),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_load(NULL, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(out == NULL);
+  CHECK_STATUS(pyi_session_import(NULL, &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(pyi_session_save(session, ""), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strcmp(pyi_last_error(), "path is empty") == 0);
+  CHECK_STATUS(pyi_session_export_to_file(session, "pprof", ""),
+               PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strcmp(pyi_last_error(), "path is empty") == 0);
+  CHECK_STATUS(pyi_session_export_to_file(session, NULL, ""),
+               PYI_ERR_INVALID_ARGUMENT);
+  out = (pyi_session *)1;
+  CHECK_STATUS(pyi_session_load("", &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strcmp(pyi_last_error(), "path is empty") == 0);
+  CHECK(out == NULL);
+  out = (pyi_session *)1;
+  CHECK_STATUS(pyi_session_import("", &out), PYI_ERR_INVALID_ARGUMENT);
+  CHECK(strcmp(pyi_last_error(), "path is empty") == 0);
+  CHECK(out == NULL);
+
+  /* A directory as the path: reading fails, writing does not replace it. */
+  out = (pyi_session *)1;
+  CHECK_STATUS(pyi_session_load(dir, &out), PYI_ERR_IO);
+  CHECK(strstr(pyi_last_error(), "capi_bad_paths") != NULL);
+  CHECK(out == NULL);
+  out = (pyi_session *)1;
+  CHECK_STATUS(pyi_session_import(dir, &out), PYI_ERR_IO);
+  CHECK(strstr(pyi_last_error(), "capi_bad_paths") != NULL);
+  CHECK(out == NULL);
+  CHECK_STATUS(pyi_session_save(session, dir), PYI_ERR_IO);
+  CHECK(strstr(pyi_last_error(), "capi_bad_paths") != NULL);
+  CHECK_STATUS(pyi_session_export_to_file(session, "pprof", dir), PYI_ERR_IO);
+  CHECK(strstr(pyi_last_error(), "capi_bad_paths") != NULL);
+  /* No temporary file is left behind. */
+  CHECK(directory_entries(dir) == 0);
+
+  /* A path in a missing directory. */
+  out = (pyi_session *)1;
+  CHECK_STATUS(pyi_session_load(missing, &out), PYI_ERR_IO);
+  CHECK(strstr(pyi_last_error(), "missing/x.pb") != NULL);
+  CHECK(out == NULL);
+  CHECK_STATUS(pyi_session_import(missing, &out), PYI_ERR_IO);
+  CHECK_STATUS(pyi_session_save(session, missing), PYI_ERR_IO);
+  CHECK(strstr(pyi_last_error(), "missing/x.pb") != NULL);
+  CHECK_STATUS(pyi_session_export_to_file(session, NULL, missing), PYI_ERR_IO);
+  CHECK(strstr(pyi_last_error(), "missing/x.pb") != NULL);
+  /* A path under a regular file. */
+  snprintf(path, sizeof(path), "%s/file", dir);
+  file = fopen(path, "wb");
+  CHECK(file != NULL);
+  fclose(file);
+  snprintf(path, sizeof(path), "%s/file/x.pb", dir);
+  CHECK_STATUS(pyi_session_save(session, path), PYI_ERR_IO);
+  CHECK_STATUS(pyi_session_load(path, &out), PYI_ERR_IO);
+  /* An empty file: not a session. */
+  snprintf(path, sizeof(path), "%s/file", dir);
+  CHECK_STATUS(pyi_session_load(path, &out), PYI_ERR_FORMAT);
+  CHECK(strstr(pyi_last_error(), "file") != NULL);
+  CHECK_STATUS(pyi_session_import(path, &out), PYI_ERR_FORMAT);
+  CHECK(out == NULL);
+  CHECK(directory_entries(dir) == 1);
+  CHECK(remove(path) == 0);
   pyi_session_free(session);
   return 0;
 }

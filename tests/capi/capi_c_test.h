@@ -25,6 +25,13 @@ int capi_test_session_resample(char *failure);
 int capi_test_export_formats(char *failure);
 int capi_test_export_to_file_and_import(char *failure, const char *directory);
 int capi_test_import_bad_input(char *failure, const char *directory);
+int capi_test_bad_session_handles(char *failure, const char *directory);
+int capi_test_unknown_frame_ids(char *failure);
+int capi_test_struct_sizes(char *failure);
+int capi_test_bad_options_and_names(char *failure);
+int capi_test_hot_path_and_buffers_bad_input(char *failure);
+int capi_test_resample_and_combine_bad_input(char *failure);
+int capi_test_bad_paths(char *failure, const char *directory);
 
 #ifdef __cplusplus
 }

@@ -37,5 +37,12 @@ PYI_C_TEST(session_resample)
 PYI_C_TEST(export_formats)
 PYI_C_TEST(export_to_file_and_import, TempDir().c_str())
 PYI_C_TEST(import_bad_input, TempDir().c_str())
+PYI_C_TEST(bad_session_handles, TempDir().c_str())
+PYI_C_TEST(unknown_frame_ids)
+PYI_C_TEST(struct_sizes)
+PYI_C_TEST(bad_options_and_names)
+PYI_C_TEST(hot_path_and_buffers_bad_input)
+PYI_C_TEST(resample_and_combine_bad_input)
+PYI_C_TEST(bad_paths, TempDir().c_str())
 
 }  // namespace
