@@ -290,7 +290,8 @@ class PyiPermissionsTest : public PyiBadPathsTest {
     std::ofstream(readonly_file_) << "keep me";
     ASSERT_EQ(chmod(readonly_file_.c_str(), 0644), 0);
     // The user can run the copy and read the readable input.
-    const Result probe = RunPyi(binary_, absl::StrCat("info ", readable_), kNobody);
+    const Result probe =
+        RunPyi(binary_, absl::StrCat("info ", readable_), kNobody);
     ASSERT_EQ(probe.exit_code, 0) << probe.err;
   }
 
