@@ -56,14 +56,23 @@ install_npm_packages() {
           $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
       continue
     fi
-    echo "setup: npm ci in $dir" >&2
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "setup: npm packages in $dir" >&2
+    # `npm ci` refuses a lock that lacks other platforms' optional packages
+    # (rollup's native builds), which npm leaves out when it is configured
+    # with omit-lockfile-registry-resolved, as on these machines. Installing
+    # from the same lock with --no-save gets the same versions and leaves
+    # the lock file untouched.
+    if ! (cd "$dir" && npm ci --no-audit --no-fund --loglevel=silent \
+            >/dev/null 2>&1); then
+      (cd "$dir" && npm install --no-save --no-audit --no-fund \
+        --loglevel=error >/dev/null) || return 1
+    fi
   done
 }
 
 if ((${#missing[@]} == 0)); then
   if ((for_tests)); then install_npm_packages; fi
-  exit 0
+  exit $?
 fi
 
 echo "setup: installing ${missing[*]}" >&2
