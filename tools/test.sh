@@ -13,7 +13,11 @@
 #   tools/test.sh --quick    the plain run and the browser tests only
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh --tests || exit 1
+if ! tools/setup.sh --tests; then
+  echo "test.sh: tools/setup.sh failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
