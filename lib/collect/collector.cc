@@ -11,7 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
-#include <shared_mutex>
+#include <shared_mutex>  // std::shared_lock
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -119,12 +119,40 @@ struct ThreadState : ThreadHot {
   ThreadBuffer* buffers[kMaxRecorders] = {};
 };
 
+// A readers-writer lock that prefers writers. std::shared_mutex on glibc
+// prefers readers: with every-event gating, sixteen threads sampling keep it
+// read-locked without a gap, and a session could then never stop nor a new
+// thread register. Here a waiting writer holds back new readers. No thread
+// takes it shared twice, which writer preference would deadlock. A plain
+// pthread rwlock, so that ThreadSanitizer sees it through its interceptors.
+class RwLock {
+ public:
+  void lock() { pthread_rwlock_wrlock(&rw_); }
+  void unlock() { pthread_rwlock_unlock(&rw_); }
+  void lock_shared() { pthread_rwlock_rdlock(&rw_); }
+  void unlock_shared() { pthread_rwlock_unlock(&rw_); }
+
+  // For the fork child only (ForkChild): the forking thread, which holds the
+  // lock exclusively, releases it and then resets it, because threads that
+  // waited for it in the parent are counted in it and do not exist here.
+  void ReleaseAndResetInForkChild() {
+    // glibc tells a writer's unlock from a reader's by the writer's thread
+    // id, which is new in the child: record ours first.
+    rw_.__data.__cur_writer = static_cast<int>(syscall(SYS_gettid));
+    pthread_rwlock_unlock(&rw_);
+    rw_ = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+  }
+
+ private:
+  pthread_rwlock_t rw_ = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+};
+
 // Process-wide collector state. Lock order: mu, then a recorder's
 // buffers_mu_; timer_lifecycle_mu is never held with mu.
 struct Collector {
   // Shared by threads recording samples; exclusive for starting and stopping
   // sessions, adding and removing threads, renaming.
-  std::shared_mutex mu;
+  RwLock mu;
   Recorder* running[kMaxRecorders] = {};
   int every_event_sessions = 0;
   std::vector<ThreadState*> threads;
@@ -213,7 +241,7 @@ absl::Status UpdateTimer() {
   std::lock_guard<std::mutex> lifecycle(collector.timer_lifecycle_mu);
   int64_t period = 0;
   {
-    std::shared_lock<std::shared_mutex> lock(collector.mu);
+    std::shared_lock<RwLock> lock(collector.mu);
     for (Recorder* recorder : collector.running) {
       if (recorder != nullptr &&
           recorder->options().gating == Gating::kTimingThread) {
@@ -290,15 +318,8 @@ void ForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   collector.timer_should_exit = false;
   collector.timer_mu.unlock();
   FrameRegistry::Global().UnlockAfterFork();
-  // mu: threads that were waiting for it in the parent are counted in its
-  // state and will never leave, so the child gets a fresh lock. It is first
-  // unlocked so that a race detector's bookkeeping sees the release; glibc's
-  // rwlock tells a writer's unlock from a reader's by the writer's thread id,
-  // which is new in the child, so that is set to ours first.
-  static_cast<pthread_rwlock_t*>(collector.mu.native_handle())
-      ->__data.__cur_writer = static_cast<int>(syscall(SYS_gettid));
-  collector.mu.unlock();
-  new (&collector.mu) std::shared_mutex();
+  // Unlocked first so that a race detector's bookkeeping sees the release.
+  collector.mu.ReleaseAndResetInForkChild();
   collector.timer_lifecycle_mu.unlock();
   // Sessions that were running keep running in the child, so it needs its own
   // timing thread. If it cannot start, the child's sessions stop sampling;
@@ -326,7 +347,7 @@ ThreadState* CurrentThreadState() {
     owned->capacity = kInitialStackCapacity;
     owned->thread_id = CurrentThreadId();
     owned->name = CurrentThreadOsName(owned->thread_id);
-    std::unique_lock<std::shared_mutex> lock(collector.mu);
+    std::unique_lock<RwLock> lock(collector.mu);
     collector.threads.push_back(owned.get());
     state = owned.release();
     state->seen_tick = collector.every_event_sessions > 0
@@ -356,7 +377,7 @@ void OnThreadExit() {
   if (state == nullptr) return;
   Collector& collector = GetCollector();
   {
-    std::unique_lock<std::shared_mutex> lock(collector.mu);
+    std::unique_lock<RwLock> lock(collector.mu);
     auto& threads = collector.threads;
     threads.erase(std::remove(threads.begin(), threads.end(), state),
                   threads.end());
@@ -406,7 +427,7 @@ void RecordDueSamples(const Collector& collector, ThreadState* state,
 
 void CountUnbalancedExit(ThreadState* state, uint64_t count) {
   Collector& collector = GetCollector();
-  std::shared_lock<std::shared_mutex> lock(collector.mu);
+  std::shared_lock<RwLock> lock(collector.mu);
   for (int slot = 0; slot < kMaxRecorders; ++slot) {
     if (collector.running[slot] != nullptr) {
       state->buffers[slot]->touched = true;
@@ -420,7 +441,7 @@ void CountUnbalancedExit(ThreadState* state, uint64_t count) {
 void SampleCurrentStack(ThreadHot* hot) {
   ThreadState* state = static_cast<ThreadState*>(hot);
   Collector& collector = GetCollector();
-  std::shared_lock<std::shared_mutex> lock(collector.mu);
+  std::shared_lock<RwLock> lock(collector.mu);
   state->seen_tick = collector.every_event_sessions > 0
                          ? kTickNever
                          : g_tick.load(std::memory_order_relaxed);
@@ -498,6 +519,7 @@ void ExitSlow(ThreadHot* thread, uint32_t frame) {
 
 using internal::Collector;
 using internal::GetCollector;
+using internal::RwLock;
 using internal::ThreadBuffer;
 using internal::ThreadState;
 using internal::kBytesPerNode;
@@ -565,7 +587,7 @@ absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Start(
 
   Collector& collector = GetCollector();
   {
-    std::unique_lock<std::shared_mutex> lock(collector.mu);
+    std::unique_lock<RwLock> lock(collector.mu);
     int slot = 0;
     while (slot < kMaxRecorders && collector.running[slot] != nullptr) ++slot;
     if (slot == kMaxRecorders) {
@@ -702,7 +724,7 @@ absl::StatusOr<Session> Recorder::Stop() {
 
   // The stopping thread's time since its last sample belongs in the session.
   if (ThreadState* self = static_cast<ThreadState*>(internal::tls_thread)) {
-    std::shared_lock<std::shared_mutex> lock(collector.mu);
+    std::shared_lock<RwLock> lock(collector.mu);
     ThreadBuffer* buffer = self->buffers[slot_];
     if (buffer != nullptr && buffer->has_base) {
       const int64_t elapsed = options_.clock.Now() - buffer->last_time_ns;
@@ -717,7 +739,7 @@ absl::StatusOr<Session> Recorder::Stop() {
       thread_cpu ? MonotonicNowNs() : options_.clock.Now();
   const int64_t stop_process_cpu_ns = ProcessCpuNowNs();
   {
-    std::unique_lock<std::shared_mutex> lock(collector.mu);
+    std::unique_lock<RwLock> lock(collector.mu);
     collector.running[slot_] = nullptr;
     for (ThreadState* state : collector.threads) state->buffers[slot_] = nullptr;
     if (options_.gating == Gating::kEveryEvent) {
@@ -797,7 +819,7 @@ void RecordHostStack(absl::Span<const uint32_t> frames) {
   ThreadState* state = internal::CurrentThreadState();
   if (state == nullptr) return;
   Collector& collector = GetCollector();
-  std::shared_lock<std::shared_mutex> lock(collector.mu);
+  std::shared_lock<RwLock> lock(collector.mu);
   state->seen_tick = collector.every_event_sessions > 0
                          ? internal::kTickNever
                          : internal::g_tick.load(std::memory_order_relaxed);
@@ -807,7 +829,7 @@ void RecordHostStack(absl::Span<const uint32_t> frames) {
 void RecordForeignStack(uint64_t thread_id, const char* name,
                         absl::Span<const uint32_t> frames) {
   Collector& collector = GetCollector();
-  std::shared_lock<std::shared_mutex> lock(collector.mu);
+  std::shared_lock<RwLock> lock(collector.mu);
   int64_t wall_now = -1;
   for (Recorder* recorder : collector.running) {
     if (recorder == nullptr ||
@@ -823,7 +845,7 @@ void SetCurrentThreadName(absl::string_view name) {
   ThreadState* state = internal::CurrentThreadState();
   if (state == nullptr) return;
   Collector& collector = GetCollector();
-  std::unique_lock<std::shared_mutex> lock(collector.mu);
+  std::unique_lock<RwLock> lock(collector.mu);
   state->name = std::string(name);
   for (int slot = 0; slot < kMaxRecorders; ++slot) {
     if (collector.running[slot] != nullptr) {
