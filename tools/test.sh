@@ -11,6 +11,8 @@
 #
 #   tools/test.sh            everything
 #   tools/test.sh --quick    the plain run and the browser tests only
+#   tools/test.sh --soak     also the long soaks (PYI_SOAK=1: a minute-long
+#                            thread storm instead of 3 s)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if ! tools/setup.sh --tests; then
@@ -20,14 +22,18 @@ if ! tools/setup.sh --tests; then
 fi
 
 quick=0
-[[ "${1:-}" == "--quick" ]] && quick=1
+soak=()
+for arg in "$@"; do
+  [[ $arg == "--quick" ]] && quick=1
+  [[ $arg == "--soak" ]] && soak=(--test_env=PYI_SOAK=1)
+done
 
 summaries=()
 status=0
 
 run() {  # run NAME CONFIG_FLAGS TAG_FILTER
   local name=$1 config=$2 tags=$3
-  local args=($config)
+  local args=($config "${soak[@]}")
   [[ -n $tags ]] && args+=("--test_tag_filters=$tags")
   echo "== $name: bazel test ${args[*]}" >&2
   bazel test --keep_going "${args[@]}" //...
