@@ -42,10 +42,21 @@ __thread bool tls_thread_exited __attribute__((tls_model("initial-exec"))) =
 constexpr uint32_t kMaxStackDepth = 1u << 20;
 constexpr uint32_t kInitialStackCapacity = 256;
 
-// Approximate bytes behind each stored sample and trie node, for the cap:
-// the arrays themselves plus the hash table entry a node costs.
-constexpr uint64_t kBytesPerSample = sizeof(uint32_t) + sizeof(int64_t);
-constexpr uint64_t kBytesPerNode = sizeof(StackNode) + 16;
+// What one slot of a ThreadBuffer's hash index costs: the (key, value) pair
+// and absl's control byte.
+constexpr uint64_t kBytesPerIndexSlot =
+    sizeof(std::pair<const uint64_t, uint32_t>) + 1;
+
+// Bytes a vector holds after room for `more` elements is made: its capacity
+// doubles (libstdc++) when it runs out.
+template <typename T>
+uint64_t CapacityBytesAfter(const std::vector<T>& v, size_t more) {
+  size_t capacity = v.capacity();
+  if (v.size() + more > capacity) {
+    capacity = std::max(v.size() + more, 2 * capacity);
+  }
+  return capacity * sizeof(T);
+}
 
 // Sample durations are recorded in whole microseconds. A millisecond sampler
 // gains nothing from the nanoseconds of its timer's jitter, and whole
@@ -80,6 +91,26 @@ struct ThreadBuffer {
   uint64_t unbalanced_exits = 0;
   // Time not yet attributed: below the duration quantum (see Record).
   int64_t duration_carry_ns = 0;
+  // This buffer's share of the recorder's bytes_used_ (see Footprint).
+  uint64_t accounted_bytes = 0;
+
+  // The bytes the arrays and the hash index hold (their capacity, not their
+  // size: what the process pays for), if a sample with `new_nodes` more trie
+  // nodes were stored now. With new_nodes == 0 and no sample, what they hold.
+  uint64_t Footprint(size_t new_samples, size_t new_nodes) const {
+    uint64_t index_slots = children.capacity();
+    // absl's flat_hash_map grows to twice its capacity at 7/8 load.
+    if ((children.size() + new_nodes) * 8 > index_slots * 7) {
+      index_slots = std::max<uint64_t>(2 * index_slots + 1,
+                                       (children.size() + new_nodes) * 2);
+    }
+    return CapacityBytesAfter(nodes, new_nodes) +
+           index_slots * kBytesPerIndexSlot +
+           CapacityBytesAfter(sample_nodes, new_samples) +
+           CapacityBytesAfter(sample_durations_ns, new_samples) +
+           (cached_frames.capacity() + cached_nodes.capacity()) *
+               sizeof(uint32_t);
+  }
 
   // Returns the trie node for `frames`; counts nodes it created in *created.
   uint32_t Intern(const uint32_t* frames, size_t depth, uint64_t* created) {
@@ -522,8 +553,6 @@ using internal::GetCollector;
 using internal::RwLock;
 using internal::ThreadBuffer;
 using internal::ThreadState;
-using internal::kBytesPerNode;
-using internal::kBytesPerSample;
 using internal::kDurationQuantumNs;
 
 namespace {
@@ -645,20 +674,33 @@ void Recorder::Record(ThreadBuffer* buffer, const uint32_t* frames,
   const int64_t duration_ns = pending - pending % kDurationQuantumNs;
   buffer->duration_carry_ns = pending - duration_ns;
   if (duration_ns == 0) return;
+  // The cap counts what the buffers' arrays and hash indexes hold (their
+  // capacities), so it bounds the memory the process really spends; a
+  // sample is dropped when the growth it could cause (every frame of its
+  // stack new, each container doubling) would pass the cap.
   const uint64_t cap = options_.memory_cap_bytes;
-  const uint64_t worst_case = kBytesPerSample + depth * kBytesPerNode;
-  if (cap != 0 &&
-      bytes_used_.load(std::memory_order_relaxed) + worst_case > cap) {
-    ++buffer->dropped_samples;
-    return;
+  if (cap != 0) {
+    const uint64_t worst_case =
+        buffer->Footprint(1, depth) + std::max<size_t>(depth, 16) *
+                                          2 * sizeof(uint32_t) -
+        buffer->accounted_bytes;
+    if (bytes_used_.load(std::memory_order_relaxed) + worst_case > cap) {
+      ++buffer->dropped_samples;
+      return;
+    }
   }
   try {
     uint64_t created = 0;
     const uint32_t node = buffer->Intern(frames, depth, &created);
     buffer->sample_nodes.push_back(node);
     buffer->sample_durations_ns.push_back(duration_ns);
-    bytes_used_.fetch_add(kBytesPerSample + created * kBytesPerNode,
-                          std::memory_order_relaxed);
+    const uint64_t footprint = buffer->Footprint(0, 0);
+    // Containers never shrink here, so the footprint only grows.
+    if (footprint > buffer->accounted_bytes) {
+      bytes_used_.fetch_add(footprint - buffer->accounted_bytes,
+                            std::memory_order_relaxed);
+      buffer->accounted_bytes = footprint;
+    }
   } catch (const std::bad_alloc&) {
     // Keep the arrays paired: a node pushed without its duration is undone.
     buffer->sample_nodes.resize(buffer->sample_durations_ns.size());

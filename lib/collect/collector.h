@@ -93,6 +93,11 @@ class Recorder {
   void Record(internal::ThreadBuffer* buffer, const uint32_t* frames,
               size_t depth, int64_t elapsed_ns);
   int64_t min_elapsed_ns() const { return min_elapsed_ns_; }
+  // The bytes of samples and stacks this session accounts against
+  // memory_cap_bytes (what the cap compares with); for tests and tools.
+  uint64_t bytes_used() const {
+    return bytes_used_.load(std::memory_order_relaxed);
+  }
 
   // Experimental. Calls `fn(user_data)` on the timing thread once per tick
   // while this recorder runs (null `fn` clears it). Clearing, and Stop(),
