@@ -239,7 +239,15 @@ PYI_API void pyi_buffer_free(pyi_buffer *buffer);
  * NULL, a bad option), PYI_ERR_VERSION (options->struct_size from a newer
  * header), PYI_ERR_LIMIT (too many running sessions), PYI_ERR_OUT_OF_MEMORY
  * or PYI_ERR_INTERNAL (the timing thread could not start). `options` may be
- * NULL for the defaults. Thread-safe. */
+ * NULL for the defaults. Thread-safe.
+ *
+ * Process lifecycle: a session may run across fork() (the child keeps a copy
+ * that records on with a timing thread of its own; stop or free it there
+ * too), and the process may exit while sessions run (their data is lost
+ * unless stopped and saved first, e.g. in an atexit handler). The shared
+ * library stays mapped after dlclose() (it is linked -z nodelete), so threads
+ * that called in and a session left running cannot crash the host; a later
+ * dlopen() returns the same instance, sessions and all. */
 PYI_API pyi_status pyi_session_start(const pyi_options *options,
                                      pyi_session **out);
 

@@ -2,10 +2,15 @@
 // with it from the first session on, and unloads it.
 
 #include <dlfcn.h>
+#include <link.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "pyinstrument/pyinstrument.h"
@@ -24,6 +29,8 @@ struct Api {
   decltype(&pyi_frame_exit) frame_exit;
   decltype(&pyi_last_error) last_error;
 };
+
+Api Load(void* library);
 
 template <typename T>
 void Resolve(void* library, const char* name, T* out) {
@@ -65,9 +72,7 @@ uint64_t ProfileOnce(const Api& api) {
   return stats.sample_count;
 }
 
-TEST(DlopenTest, FirstSessionOfADlopenedLibraryRecords) {
-  void* library = dlopen("./libpyinstrument.so", RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(library, nullptr) << dlerror();
+Api Load(void* library) {
   Api api;
   Resolve(library, "pyi_options_init", &api.options_init);
   Resolve(library, "pyi_session_start", &api.session_start);
@@ -78,6 +83,13 @@ TEST(DlopenTest, FirstSessionOfADlopenedLibraryRecords) {
   Resolve(library, "pyi_frame_enter", &api.frame_enter);
   Resolve(library, "pyi_frame_exit", &api.frame_exit);
   Resolve(library, "pyi_last_error", &api.last_error);
+  return api;
+}
+
+TEST(DlopenTest, FirstSessionOfADlopenedLibraryRecords) {
+  void* library = dlopen("./libpyinstrument.so", RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  const Api api = Load(library);
 
   EXPECT_EQ(ProfileOnce(api), 6u);  // the very first session
   EXPECT_EQ(ProfileOnce(api), 6u);
@@ -85,6 +97,96 @@ TEST(DlopenTest, FirstSessionOfADlopenedLibraryRecords) {
   std::thread([&] { from_thread = ProfileOnce(api); }).join();
   EXPECT_EQ(from_thread, 6u);
   EXPECT_EQ(dlclose(library), 0) << dlerror();
+}
+
+// Whether a shared object whose path ends in `name` is mapped.
+bool IsMapped(const char* name) {
+  struct Search {
+    const char* name;
+    bool found;
+  } search{name, false};
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        Search* search = static_cast<Search*>(data);
+        const std::string path = info->dlpi_name;
+        const std::string suffix = search->name;
+        if (path.size() >= suffix.size() &&
+            path.compare(path.size() - suffix.size(), suffix.size(),
+                         suffix) == 0) {
+          search->found = true;
+        }
+        return 0;
+      },
+      &search);
+  return search.found;
+}
+
+// Threads the host made that called into the library (so they have thread
+// state there, and a thread-exit hook registered by it) outlive the
+// dlclose(): they go on running host code and exit afterwards, when the
+// library's exit hook runs. A session left running by the host (its bug)
+// keeps its timing thread ticking in the library. Nothing may crash: the
+// library is linked -z nodelete, so it stays mapped, and dlopen() again
+// gives back the same instance, where the old session can still be stopped.
+TEST(DlopenTest, DlcloseWhileThreadsThatCalledInAndASessionLive) {
+  void* library = dlopen("./libpyinstrument.so", RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  const Api api = Load(library);
+  pyi_frame_id work = 0;
+  ASSERT_EQ(api.frame_register("dl_thread", "dlopen_test.cc", 2, nullptr,
+                               &work),
+            PYI_OK);
+
+  std::mutex mu;
+  bool closed = false;
+  std::atomic<int> called_in{0};
+  std::atomic<uint64_t> host_work{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      for (int j = 0; j < 1000; ++j) {
+        api.frame_enter(work);
+        api.frame_exit(work);
+      }
+      called_in.fetch_add(1);
+      std::unique_lock<std::mutex> lock(mu);
+      while (!closed) {
+        lock.unlock();
+        host_work.fetch_add(1);  // host code only from here on
+        std::this_thread::yield();
+        lock.lock();
+      }
+    });
+  }
+  while (called_in.load() < 4) std::this_thread::yield();
+
+  pyi_options options;
+  api.options_init(&options);
+  options.interval_ns = 1'000'000;  // with a timing thread
+  pyi_session* running = nullptr;
+  ASSERT_EQ(api.session_start(&options, &running), PYI_OK)
+      << api.last_error();
+  const void* stop_before = reinterpret_cast<const void*>(api.session_stop);
+
+  EXPECT_EQ(dlclose(library), 0) << dlerror();
+  EXPECT_TRUE(IsMapped("libpyinstrument.so"));
+  // The timing thread ticks on in the resident library; the host threads
+  // run their own code.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    closed = true;
+  }
+  for (std::thread& thread : threads) thread.join();  // exit hooks run now
+  EXPECT_GT(host_work.load(), 0u);
+
+  void* again = dlopen("./libpyinstrument.so", RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(again, nullptr) << dlerror();
+  const Api api2 = Load(again);
+  EXPECT_EQ(reinterpret_cast<const void*>(api2.session_stop), stop_before);
+  EXPECT_EQ(api2.session_stop(running), PYI_OK) << api2.last_error();
+  api2.session_free(running);
+  EXPECT_EQ(dlclose(again), 0) << dlerror();
 }
 
 }  // namespace
