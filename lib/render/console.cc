@@ -16,6 +16,7 @@
 #include "absl/types/span.h"
 #include "lib/base/status.h"
 #include "lib/render/path_shortener.h"
+#include "lib/render/render_options.h"
 #include "lib/tree/frame_tree.h"
 #include "lib/tree/processors.h"
 
@@ -587,40 +588,12 @@ class ConsoleWriter {
 
 absl::Status BadValue(absl::string_view key, absl::string_view value,
                       absl::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "bad value '", value, "' for console option '", key, "': expected ",
-      expected));
+  return BadOptionValue("console", key, value, expected);
 }
 
 absl::Status ParseBool(absl::string_view key, absl::string_view value,
                        bool* out) {
-  const std::string lower = absl::AsciiStrToLower(value);
-  if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") {
-    *out = true;
-  } else if (lower == "false" || lower == "0" || lower == "no" ||
-             lower == "off") {
-    *out = false;
-  } else {
-    return BadValue(key, value, "true or false");
-  }
-  return absl::OkStatus();
-}
-
-// Splits `spec` at ',' except where written "\,", which becomes a literal
-// comma; other backslashes are kept, so regexes pass through untouched.
-std::vector<std::string> SplitItems(absl::string_view spec) {
-  std::vector<std::string> items(1);
-  for (size_t i = 0; i < spec.size(); ++i) {
-    if (spec[i] == '\\' && i + 1 < spec.size() && spec[i + 1] == ',') {
-      items.back() += ',';
-      ++i;
-    } else if (spec[i] == ',') {
-      items.emplace_back();
-    } else {
-      items.back() += spec[i];
-    }
-  }
-  return items;
+  return ParseBoolOption("console", key, value, out);
 }
 
 std::vector<std::string> SplitList(absl::string_view value) {
@@ -644,15 +617,9 @@ absl::Status CheckRegex(absl::string_view key, const std::string& regex) {
 
 absl::Status ParseConsoleOptions(absl::string_view spec,
                                  ConsoleOptions* options) {
-  for (const std::string& raw_item : internal::SplitItems(spec)) {
-    const absl::string_view item = absl::StripAsciiWhitespace(raw_item);
-    if (item.empty()) continue;
-    const size_t equals = item.find('=');
-    const bool bare = equals == absl::string_view::npos;
-    const absl::string_view key =
-        absl::StripAsciiWhitespace(item.substr(0, equals));
-    const absl::string_view value =
-        bare ? "true" : absl::StripAsciiWhitespace(item.substr(equals + 1));
+  for (const auto& [key_text, value_text] : SplitRenderOptions(spec)) {
+    const absl::string_view key = key_text;
+    const absl::string_view value = value_text;
     bool* flag = nullptr;
     if (key == "unicode") {
       flag = &options->unicode;

@@ -15,40 +15,12 @@
 #include "lib/base/status.h"
 #include "lib/render/json_writer.h"
 #include "lib/render/path_shortener.h"
+#include "lib/render/render_options.h"
 #include "lib/tree/frame_tree.h"
 #include "lib/tree/processors.h"
 
 namespace pyi {
 namespace internal {
-
-std::vector<std::pair<std::string, std::string>> SplitRenderOptions(
-    absl::string_view spec) {
-  std::vector<std::string> items(1);
-  for (size_t i = 0; i < spec.size(); ++i) {
-    if (spec[i] == '\\' && i + 1 < spec.size() && spec[i + 1] == ',') {
-      items.back().push_back(',');
-      ++i;
-    } else if (spec[i] == ',') {
-      items.emplace_back();
-    } else {
-      items.back().push_back(spec[i]);
-    }
-  }
-  std::vector<std::pair<std::string, std::string>> pairs;
-  for (const std::string& item : items) {
-    absl::string_view text = absl::StripAsciiWhitespace(item);
-    if (text.empty()) continue;
-    const size_t equals = text.find('=');
-    if (equals == absl::string_view::npos) {
-      pairs.emplace_back(std::string(text), "true");
-    } else {
-      pairs.emplace_back(
-          std::string(absl::StripAsciiWhitespace(text.substr(0, equals))),
-          std::string(absl::StripAsciiWhitespace(text.substr(equals + 1))));
-    }
-  }
-  return pairs;
-}
 
 namespace {
 
@@ -56,23 +28,12 @@ constexpr int kSecondsDecimals = 9;  // times are integer nanoseconds
 
 absl::Status BadValue(absl::string_view key, absl::string_view value,
                       absl::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "bad value '", value, "' for json option '", key, "': expected ",
-      expected));
+  return BadOptionValue("json", key, value, expected);
 }
 
 absl::Status ParseBool(absl::string_view key, absl::string_view value,
                        bool* out) {
-  const std::string lower = absl::AsciiStrToLower(value);
-  if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") {
-    *out = true;
-  } else if (lower == "false" || lower == "0" || lower == "no" ||
-             lower == "off") {
-    *out = false;
-  } else {
-    return BadValue(key, value, "true or false");
-  }
-  return absl::OkStatus();
+  return ParseBoolOption("json", key, value, out);
 }
 
 
@@ -245,7 +206,7 @@ class JsonRenderer {
 
 absl::Status ParseJsonOptions(absl::string_view spec, JsonOptions* options) {
   bool threads_reset = false;  // the first `thread=` replaces the default
-  for (const auto& [key, value] : internal::SplitRenderOptions(spec)) {
+  for (const auto& [key, value] : SplitRenderOptions(spec)) {
     if (key == "show_all") {
       PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->show_all));
     } else if (key == "timeline") {

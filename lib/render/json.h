@@ -88,16 +88,6 @@ absl::Status ParseJsonOptions(absl::string_view spec, JsonOptions* options);
 absl::Status RenderJson(const Session& session, const JsonOptions& options,
                         std::string* out);
 
-namespace internal {
-
-// Splits a renderer option string at unescaped commas and each item at its
-// first '=' into trimmed (key, value) pairs. "\," is a comma inside a value;
-// every other backslash is kept as it is, so regular expressions pass
-// through unchanged. A bare key gets value "true"; empty items are skipped.
-std::vector<std::pair<std::string, std::string>> SplitRenderOptions(
-    absl::string_view spec);
-
-}  // namespace internal
 }  // namespace pyi
 
 #endif  // PYI_LIB_RENDER_JSON_H_
