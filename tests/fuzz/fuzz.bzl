@@ -15,7 +15,7 @@ def pyi_fuzz_target(name, srcs, deps):
     native.cc_library(
         name = name + "_target",
         testonly = 1,
-        srcs = srcs,
+        srcs = srcs + ["fuzz_checks.h"],
         copts = PYI_TEST_COPTS,
         deps = deps,
         alwayslink = 1,
