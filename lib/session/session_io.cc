@@ -24,6 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "lib/base/status.h"
+#include "lib/session/combine.h"
 #include "lib/session/session.h"
 #include "proto/pyinstrument/session.pb.h"
 #include "zlib.h"
@@ -382,6 +383,7 @@ absl::StatusOr<Session> ParseSession(absl::string_view bytes) {
   if (bytes.empty()) {
     return NotOurFormatError("empty file, not a libpyinstrument session");
   }
+  if (absl::StartsWith(bytes, kAutosaveChunkMagic)) return ParseAutosave(bytes);
   if (!absl::StartsWith(bytes, kHeader)) {
     return NotOurFormatError(
         "not a libpyinstrument session (it does not start with the "
@@ -535,6 +537,112 @@ absl::StatusOr<Session> LoadSession(const std::string& path) {
   absl::StatusOr<Session> session = ParseSession(bytes);
   if (!session.ok()) return WithPrefix(path, session.status());
   return session;
+}
+
+namespace {
+constexpr size_t kChunkHeaderSize = 16;  // magic + 8-byte length
+}  // namespace
+
+absl::Status EncodeAutosaveChunk(const Session& session, std::string* out) {
+  std::string body;
+  PYI_RETURN_IF_ERROR(SerializeSession(session, &body));
+  out->clear();
+  out->reserve(kChunkHeaderSize + body.size());
+  out->append(kAutosaveChunkMagic.data(), kAutosaveChunkMagic.size());
+  uint64_t length = body.size();
+  for (int i = 0; i < 8; ++i) {
+    out->push_back(static_cast<char>((length >> (8 * i)) & 0xff));
+  }
+  out->append(body);
+  return absl::OkStatus();
+}
+
+absl::Status AppendAutosaveChunk(int fd, absl::string_view chunk,
+                                 const std::string& path) {
+  // A chunk written in part (a full disk) is cut off again, so that the
+  // next one follows the last whole chunk. Best effort.
+  struct stat before;
+  const bool known_size = fstat(fd, &before) == 0;
+  while (!chunk.empty()) {
+    const ssize_t written = write(fd, chunk.data(), chunk.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      const int error_number = errno;
+      if (known_size) (void)ftruncate(fd, before.st_size);
+      return IoError(error_number, "cannot append an autosave chunk to",
+                     path);
+    }
+    chunk.remove_prefix(static_cast<size_t>(written));
+  }
+  if (fdatasync(fd) != 0) {
+    return IoError(errno, "cannot sync the autosave file", path);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Session> ParseAutosave(absl::string_view bytes,
+                                      AutosaveLoadInfo* info) {
+  AutosaveLoadInfo local;
+  if (info == nullptr) info = &local;
+  *info = AutosaveLoadInfo();
+  if (!absl::StartsWith(bytes, kAutosaveChunkMagic)) {
+    return NotOurFormatError(
+        "not a libpyinstrument autosave file (no chunk magic)");
+  }
+  std::vector<Session> chunks;
+  std::string problem;
+  while (!bytes.empty()) {
+    if (bytes.size() < kChunkHeaderSize) {
+      problem = "incomplete chunk header";
+      break;
+    }
+    if (!absl::StartsWith(bytes, kAutosaveChunkMagic)) {
+      problem = "chunk magic missing";
+      break;
+    }
+    uint64_t length = 0;
+    for (int i = 0; i < 8; ++i) {
+      length |= uint64_t{static_cast<uint8_t>(bytes[8 + i])} << (8 * i);
+    }
+    if (length > bytes.size() - kChunkHeaderSize) {
+      problem = "incomplete chunk";
+      break;
+    }
+    const absl::string_view body = bytes.substr(kChunkHeaderSize, length);
+    if (absl::StartsWith(body, kAutosaveChunkMagic)) {
+      problem = "a chunk inside a chunk";  // never written; no recursion
+      break;
+    }
+    absl::StatusOr<Session> chunk = ParseSession(body);
+    if (!chunk.ok()) {
+      // A newer format is not damage: say so rather than dropping it all.
+      if (chunks.empty() &&
+          chunk.status().code() == absl::StatusCode::kUnimplemented) {
+        return chunk.status();
+      }
+      problem = absl::StrCat("damaged chunk: ", chunk.status().message());
+      break;
+    }
+    chunks.push_back(*std::move(chunk));
+    bytes.remove_prefix(kChunkHeaderSize + length);
+  }
+  info->chunks = chunks.size();
+  info->tail_dropped = !problem.empty();
+  info->tail_problem = problem;
+  if (chunks.empty()) {
+    return absl::DataLossError(
+        absl::StrCat("autosave file holds no readable chunk (", problem, ")"));
+  }
+  absl::StatusOr<Session> combined =
+      chunks.size() == 1 ? absl::StatusOr<Session>(std::move(chunks[0]))
+                         : CombineSessions(chunks);
+  if (!combined.ok()) return combined.status();
+  if (info->tail_dropped) {
+    absl::StrAppend(&combined->target_description, " [autosave: ",
+                    info->chunks, " chunk", info->chunks == 1 ? "" : "s",
+                    " recovered, damaged tail dropped]");
+  }
+  return combined;
 }
 
 }  // namespace pyi

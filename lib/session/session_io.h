@@ -80,6 +80,55 @@ absl::Status SaveSession(const Session& session, const std::string& path);
 // and IsNotOurFormat() mark.
 absl::StatusOr<Session> LoadSession(const std::string& path);
 
+// ---- Autosave files ---------------------------------------------------------
+//
+// A running session can append itself to a file every few seconds
+// (Recorder::SetAutosave), so that a host that dies loses at most one
+// interval. Such a file is a sequence of chunks, each
+//
+//   8 bytes  ASCII "PYICHUNK"
+//   8 bytes  little-endian length N
+//   N bytes  a complete .pb session (SerializeSession, with its trailer)
+//
+// holding the samples recorded since the previous chunk (each chunk carries
+// the threads' whole stack tries, so it is readable on its own). The chunks
+// combine (CombineSessions: same thread id and name merge, samples in time
+// order) into the session as recorded up to the last flush.
+//
+// ParseSession() and LoadSession() recognise an autosave file by its first
+// eight bytes and return the combined session, so everything that loads
+// sessions (pyi_session_load, the pyi CLI) reads them too.
+
+inline constexpr absl::string_view kAutosaveChunkMagic = "PYICHUNK";
+
+// Encodes `session` as one chunk into `*out` (replacing its contents).
+// Errors as SerializeSession().
+absl::Status EncodeAutosaveChunk(const Session& session, std::string* out);
+
+// Appends `chunk` (from EncodeAutosaveChunk) to the open file `fd` with
+// write() and makes it durable with fdatasync(). Errors are errno-derived
+// and name `path` (used only in the message).
+absl::Status AppendAutosaveChunk(int fd, absl::string_view chunk,
+                                 const std::string& path);
+
+// What reading an autosave file found.
+struct AutosaveLoadInfo {
+  size_t chunks = 0;          // chunks read and combined
+  bool tail_dropped = false;  // bytes after them were incomplete or damaged
+  std::string tail_problem;   // why, when tail_dropped
+};
+
+// Reads the chunks of an autosave file in order and combines them. Stops at
+// the first incomplete or damaged chunk (a host killed mid-write leaves one);
+// when it drops such a tail, the returned session's target_description ends
+// with " [autosave: N chunks recovered, damaged tail dropped]". Errors:
+// absl::InvalidArgumentError marked IsNotOurFormat() if `bytes` does not start
+// with a chunk magic; absl::DataLossError if no chunk is readable;
+// absl::UnimplementedError if the first chunk is of a newer format version;
+// CombineSessions()'s errors.
+absl::StatusOr<Session> ParseAutosave(absl::string_view bytes,
+                                      AutosaveLoadInfo* info = nullptr);
+
 }  // namespace pyi
 
 #endif  // PYI_LIB_SESSION_SESSION_IO_H_
