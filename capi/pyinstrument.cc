@@ -376,6 +376,35 @@ pyi_status pyi_session_stop(pyi_session* session) {
   PYI_API_END
 }
 
+pyi_status pyi_session_set_autosave(pyi_session* session, const char* path,
+                                    int64_t interval_ns) {
+  PYI_API_BEGIN
+  pyi_status live = CheckLiveSession(session);
+  if (live != PYI_OK) return live;
+  const bool off = path == nullptr && interval_ns == 0;
+  if (!off) {
+    if (path == nullptr || path[0] == '\0') {
+      return InvalidArgument(absl::StrCat(
+          "path is ", path == nullptr ? "NULL" : "\"\"",
+          "; pass NULL with interval_ns 0 to turn autosave off"));
+    }
+    if (interval_ns <= 0) {
+      return InvalidArgument(absl::StrCat(
+          "interval_ns must be positive, got ", interval_ns));
+    }
+  }
+  if (session->recorder == nullptr) {
+    return Fail(PYI_ERR_STATE, "the session is not running");
+  }
+  absl::Status status = session->recorder->SetAutosave(
+      off ? std::string() : std::string(path), interval_ns);
+  if (status.code() == absl::StatusCode::kUnavailable) {
+    return Fail(PYI_ERR_IO, status.message());
+  }
+  return FromStatus(status);
+  PYI_API_END
+}
+
 void pyi_session_free(pyi_session* session) {
   // A pointer that is not a live session (NULL, freed, never created) is
   // ignored, so a double free is harmless. The recorder's destructor stops a

@@ -349,6 +349,28 @@ PYI_API pyi_status pyi_session_resample(const pyi_session *session,
                                         int64_t interval_ns,
                                         pyi_session **out);
 
+/* Crash-safe sessions: while `session` runs, every `interval_ns` of wall
+ * time a thread of the library appends the samples recorded since the
+ * previous flush to `path` (write() then fdatasync()), so a host that dies,
+ * even by SIGKILL, loses at most one interval. The file is created or
+ * truncated by this call and its first flush holds everything recorded so
+ * far; pyi_session_stop() appends a final flush. pyi_session_load() and the
+ * pyi tool read the file; a damaged last flush (a host killed while writing
+ * it) is dropped and the rest loaded. A NULL `path` with interval_ns 0 turns
+ * autosave off (after flushing what is pending); a new path switches files.
+ * Flushing holds up recording threads only while one interval's samples
+ * are copied; encoding and IO happen outside the collector lock.
+ * Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (session NULL or not a live
+ * session; path NULL or "" with interval_ns > 0; interval_ns <= 0 with a
+ * path, or < 0), PYI_ERR_STATE (the session is not running), PYI_ERR_IO
+ * (cannot create the file), PYI_ERR_INTERNAL (the thread could not start)
+ * or PYI_ERR_OUT_OF_MEMORY.
+ * Thread-compatible (must not race with pyi_session_stop() or
+ * pyi_session_free() of the same session). */
+PYI_API pyi_status pyi_session_set_autosave(pyi_session *session,
+                                            const char *path,
+                                            int64_t interval_ns);
+
 /* ---- Interchange formats ----------------------------------------------- */
 
 /* Format names for pyi_session_export() and pyi_session_export_to_file(),

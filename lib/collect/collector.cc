@@ -1,5 +1,6 @@
 #include "lib/collect/collector.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/session/session_io.h"
 
 namespace pyi {
 namespace internal {
@@ -93,6 +95,12 @@ struct ThreadBuffer {
   int64_t duration_carry_ns = 0;
   // This buffer's share of the recorder's bytes_used_ (see Footprint).
   uint64_t accounted_bytes = 0;
+  // What the autosave file already holds (Recorder::SetAutosave); read and
+  // written under the collector lock in exclusive mode.
+  size_t flushed_samples = 0;
+  uint64_t flushed_dropped = 0;
+  uint64_t flushed_unbalanced = 0;
+  bool flushed_once = false;
 
   // The bytes the arrays and the hash index hold (their capacity, not their
   // size: what the process pays for), if a sample with `new_nodes` more trie
@@ -757,6 +765,8 @@ absl::StatusOr<Session> Recorder::Stop() {
     return absl::FailedPreconditionError("the session is not running");
   }
   Collector& collector = GetCollector();
+  // The autosave thread flushes no more; the final chunk is written below.
+  StopAutosaveThread();
   if (had_tick_callback_.load(std::memory_order_relaxed)) {
     // Waits for a callback in progress, so the host may free its data.
     std::lock_guard<std::mutex> lock(collector.tick_mu);
@@ -793,6 +803,13 @@ absl::StatusOr<Session> Recorder::Stop() {
   }
   if (options_.gating == Gating::kTimingThread) {
     internal::UpdateTimer().IgnoreError();  // stopping the timer cannot fail
+  }
+  {
+    // The final chunk, timed to the session's stop. A failure here loses
+    // only the file's last interval; the returned session is whole.
+    std::lock_guard<std::mutex> lock(autosave_mu_);
+    CloseAutosaveLocked(stop_session_clock_ns, stop_process_cpu_ns)
+        .IgnoreError();
   }
 
   Session session;
@@ -855,6 +872,245 @@ absl::StatusOr<Session> Recorder::Stop() {
   }
   buffers_.clear();
   return session;
+}
+
+int64_t Recorder::SessionClockNow() const {
+  return options_.clock.kind() == Clock::Kind::kThreadCpu
+             ? MonotonicNowNs()
+             : options_.clock.Now();
+}
+
+absl::Status Recorder::SetAutosave(const std::string& path,
+                                   int64_t interval_ns) {
+  if (!running()) {
+    return absl::FailedPreconditionError("the session is not running");
+  }
+  if (!path.empty() && interval_ns <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "autosave interval must be positive, got ", interval_ns, " ns"));
+  }
+  StopAutosaveThread();
+  {
+    std::lock_guard<std::mutex> lock(autosave_mu_);
+    // Whatever the previous file lacks goes there before it is closed.
+    CloseAutosaveLocked(SessionClockNow(), ProcessCpuNowNs()).IgnoreError();
+    if (path.empty()) return absl::OkStatus();
+    const int fd = open(path.c_str(),
+                        O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+                        0666);
+    if (fd < 0) {
+      const int error_number = errno;
+      return absl::UnavailableError(
+          absl::StrCat("cannot create the autosave file ", path, ": ",
+                       std::strerror(error_number)));
+    }
+    autosave_fd_ = fd;
+    autosave_path_ = path;
+    autosave_interval_ns_ = interval_ns;
+    autosave_exit_ = false;
+    autosave_program_ = ProgramCommandLine();
+    // The new file starts from the session's start.
+    autosave_last_clock_ns_ = start_session_clock_ns_;
+    autosave_last_cpu_ns_ = start_process_cpu_ns_;
+    Collector& collector = GetCollector();
+    std::unique_lock<RwLock> collector_lock(collector.mu);
+    std::lock_guard<std::mutex> buffers_lock(buffers_mu_);
+    for (const std::unique_ptr<ThreadBuffer>& buffer : buffers_) {
+      buffer->flushed_samples = 0;
+      buffer->flushed_dropped = 0;
+      buffer->flushed_unbalanced = 0;
+      buffer->flushed_once = false;
+    }
+  }
+  try {
+    autosave_pid_ = static_cast<int>(getpid());
+    autosave_thread_ = std::thread([this] { AutosaveLoop(); });
+  } catch (const std::system_error& error) {
+    std::lock_guard<std::mutex> lock(autosave_mu_);
+    close(autosave_fd_);
+    autosave_fd_ = -1;
+    return absl::InternalError(
+        absl::StrCat("cannot start the autosave thread: ", error.what()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Recorder::FlushAutosave() {
+  if (!running()) {
+    return absl::FailedPreconditionError("the session is not running");
+  }
+  std::lock_guard<std::mutex> lock(autosave_mu_);
+  if (autosave_fd_ < 0) {
+    return absl::FailedPreconditionError("autosave is off");
+  }
+  return FlushAutosaveLocked(SessionClockNow(), ProcessCpuNowNs());
+}
+
+void Recorder::AutosaveLoop() {
+  std::unique_lock<std::mutex> lock(autosave_mu_);
+  auto next = std::chrono::steady_clock::now();
+  while (!autosave_exit_) {
+    next += std::chrono::nanoseconds(autosave_interval_ns_);
+    const auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now;  // after a stall, no burst of flushes
+    autosave_wakeup_.wait_until(lock, next, [&] { return autosave_exit_; });
+    if (autosave_exit_) break;
+    // An IO error (a full disk) is retried at the next interval: the
+    // samples stay pending until a chunk is written.
+    FlushAutosaveLocked(SessionClockNow(), ProcessCpuNowNs()).IgnoreError();
+  }
+}
+
+void Recorder::StopAutosaveThread() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  if (!autosave_thread_.joinable()) return;
+  if (autosave_pid_ != static_cast<int>(getpid())) {
+    // A fork child: the thread is the parent's and does not exist here, and
+    // its lock may have been copied held. Forget both (the std::thread is
+    // overwritten, not destroyed, which would terminate); the child does
+    // not write the parent's file.
+    new (&autosave_thread_) std::thread();
+    new (&autosave_mu_) std::mutex();
+    new (&autosave_wakeup_) std::condition_variable();
+    if (autosave_fd_ >= 0) close(autosave_fd_);
+    autosave_fd_ = -1;
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(autosave_mu_);
+    autosave_exit_ = true;
+  }
+  autosave_wakeup_.notify_all();
+  autosave_thread_.join();
+}
+
+absl::Status Recorder::CloseAutosaveLocked(int64_t now_clock_ns,
+                                           int64_t now_cpu_ns) {
+  if (autosave_fd_ < 0) return absl::OkStatus();
+  absl::Status flushed = FlushAutosaveLocked(now_clock_ns, now_cpu_ns);
+  close(autosave_fd_);
+  autosave_fd_ = -1;
+  return flushed;
+}
+
+absl::Status Recorder::FlushAutosaveLocked(int64_t now_clock_ns,
+                                           int64_t now_cpu_ns) {
+  struct Pending {
+    uint64_t thread_id;
+    std::string name;
+    int64_t base_ns;
+    std::vector<StackNode> nodes;
+    std::vector<uint32_t> sample_nodes;
+    std::vector<int64_t> sample_durations_ns;
+    uint64_t dropped;
+    uint64_t unbalanced;
+    ThreadBuffer* buffer;
+    size_t samples_to;  // the buffer's sample count when copied
+    uint64_t dropped_total;
+    uint64_t unbalanced_total;
+  };
+  std::vector<Pending> pending;
+  Collector& collector = GetCollector();
+  {
+    // Exclusive: no thread records while the new samples are copied out.
+    std::unique_lock<RwLock> lock(collector.mu);
+    std::lock_guard<std::mutex> buffers_lock(buffers_mu_);
+    for (const std::unique_ptr<ThreadBuffer>& buffer : buffers_) {
+      if (!buffer->touched) continue;
+      const size_t from = buffer->flushed_samples;
+      const size_t to = buffer->sample_nodes.size();
+      if (buffer->flushed_once && from == to &&
+          buffer->dropped_samples == buffer->flushed_dropped &&
+          buffer->unbalanced_exits == buffer->flushed_unbalanced) {
+        continue;
+      }
+      Pending entry{buffer->thread_id,
+                    buffer->name,
+                    buffer->base_ns,
+                    buffer->nodes,
+                    std::vector<uint32_t>(buffer->sample_nodes.begin() + from,
+                                          buffer->sample_nodes.end()),
+                    std::vector<int64_t>(
+                        buffer->sample_durations_ns.begin() + from,
+                        buffer->sample_durations_ns.end()),
+                    buffer->dropped_samples - buffer->flushed_dropped,
+                    buffer->unbalanced_exits - buffer->flushed_unbalanced,
+                    buffer.get(),
+                    to,
+                    buffer->dropped_samples,
+                    buffer->unbalanced_exits};
+      pending.push_back(std::move(entry));
+    }
+  }
+  std::stable_sort(pending.begin(), pending.end(),
+                   [](const Pending& a, const Pending& b) {
+                     return a.thread_id < b.thread_id;
+                   });
+
+  const bool thread_cpu = options_.clock.kind() == Clock::Kind::kThreadCpu;
+  Session chunk;
+  // Every chunk has the session's start time, so that combining keeps them
+  // in file order and thread offsets stay relative to one start.
+  chunk.start_time_unix_ns = start_time_unix_ns_;
+  chunk.duration_ns = std::max<int64_t>(0, now_clock_ns - autosave_last_clock_ns_);
+  chunk.cpu_time_ns = now_cpu_ns - autosave_last_cpu_ns_;
+  chunk.interval_ns = options_.interval_ns;
+  chunk.clock = static_cast<uint32_t>(options_.clock.kind());
+  chunk.target_description = options_.target_description;
+  chunk.program = autosave_program_;
+  chunk.library_roots = options_.library_roots;
+  SessionBuilder builder(&chunk);
+  absl::flat_hash_map<uint32_t, uint32_t> session_frame_of;
+  FrameRegistry& registry = FrameRegistry::Global();
+  auto session_frame = [&](uint32_t registry_id) {
+    auto [it, inserted] = session_frame_of.try_emplace(registry_id, 0);
+    if (inserted) {
+      RegisteredFrame frame;
+      if (registry.Lookup(registry_id, &frame)) {
+        it->second = builder.InternFrame(frame.function, frame.file,
+                                         frame.line, frame.module, frame.flags);
+      } else {
+        it->second = builder.InternFrame(
+            absl::StrCat("<unknown frame ", registry_id, ">"), "", 0, "", 0);
+      }
+    }
+    return it->second;
+  };
+  for (Pending& entry : pending) {
+    ThreadSamples& thread = builder.AddThread(entry.thread_id, entry.name);
+    thread.start_offset_ns =
+        thread_cpu ? 0 : entry.base_ns - start_session_clock_ns_;
+    thread.nodes.resize(entry.nodes.size());
+    for (size_t n = 1; n < entry.nodes.size(); ++n) {
+      thread.nodes[n] =
+          StackNode{entry.nodes[n].parent, session_frame(entry.nodes[n].frame)};
+    }
+    thread.sample_nodes = std::move(entry.sample_nodes);
+    thread.sample_durations_ns = std::move(entry.sample_durations_ns);
+    thread.dropped_samples = entry.dropped;
+    thread.unbalanced_exits = entry.unbalanced;
+  }
+
+  std::string bytes;
+  absl::Status status = EncodeAutosaveChunk(chunk, &bytes);
+  if (!status.ok()) return status;
+  status = AppendAutosaveChunk(autosave_fd_, bytes, autosave_path_);
+  if (!status.ok()) return status;
+
+  // Written: the samples are no longer pending. The buffers outlive this
+  // (they are owned by buffers_ until Stop, which flushes before clearing).
+  autosave_last_clock_ns_ = std::max(autosave_last_clock_ns_, now_clock_ns);
+  autosave_last_cpu_ns_ = now_cpu_ns;
+  {
+    std::unique_lock<RwLock> lock(collector.mu);
+    for (const Pending& entry : pending) {
+      ThreadBuffer* buffer = entry.buffer;
+      buffer->flushed_samples = entry.samples_to;
+      buffer->flushed_dropped = entry.dropped_total;
+      buffer->flushed_unbalanced = entry.unbalanced_total;
+      buffer->flushed_once = true;
+    }
+  }
+  return absl::OkStatus();
 }
 
 void RecordHostStack(absl::Span<const uint32_t> frames) {

@@ -19,10 +19,12 @@
 #define PYI_LIB_COLLECT_COLLECTOR_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -105,6 +107,26 @@ class Recorder {
   // recorder is stopped or has no timing thread (kEveryEvent).
   absl::Status SetTickCallback(void (*fn)(void*), void* user_data);
 
+  // Crash-safe sessions. While the recorder runs, a thread of its own
+  // appends the samples recorded since the previous flush to `path` every
+  // `interval_ns` of wall time, as one chunk of an autosave file
+  // (lib/session/session_io.h; write() then fdatasync()), so a host that
+  // dies loses at most one interval. The file is created or truncated here
+  // and its first chunk holds everything recorded so far, so the file
+  // always combines into the session up to its last flush. Stop() appends a
+  // final chunk. An empty `path` turns autosave off (after flushing what is
+  // pending to the current file). Calling it again switches files.
+  // Errors: FailedPrecondition (not running), InvalidArgument (interval <= 0
+  // with a path), Unavailable (cannot create the file: the OS reason),
+  // Internal (the thread could not start). Flushing takes the collector lock
+  // exclusively only to copy the new samples out of the buffers; encoding
+  // and IO happen outside it. Must not race with Stop() on this recorder.
+  absl::Status SetAutosave(const std::string& path, int64_t interval_ns);
+
+  // Appends one chunk now; for tests (with an interval too long to fire).
+  // FailedPrecondition if autosave is off or the recorder stopped.
+  absl::Status FlushAutosave();
+
   // Used by RecordForeignStack (collector.cc) only; the caller holds the
   // collector lock in shared mode.
   void RecordForeign(uint64_t thread_id, const char* name,
@@ -134,6 +156,28 @@ class Recorder {
   std::mutex foreign_mu_;
   absl::flat_hash_map<uint64_t, internal::ThreadBuffer*> foreign_
       ABSL_GUARDED_BY(foreign_mu_);
+
+  // Autosave (SetAutosave). Lock order: autosave_mu_, Collector::mu,
+  // buffers_mu_. autosave_thread_ and autosave_pid_ are touched only by
+  // SetAutosave and Stop (which do not race).
+  void AutosaveLoop();
+  void StopAutosaveThread();
+  absl::Status FlushAutosaveLocked(int64_t now_clock_ns, int64_t now_cpu_ns)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(autosave_mu_);
+  absl::Status CloseAutosaveLocked(int64_t now_clock_ns, int64_t now_cpu_ns)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(autosave_mu_);
+  int64_t SessionClockNow() const;
+  std::mutex autosave_mu_;
+  std::condition_variable autosave_wakeup_;
+  std::thread autosave_thread_;
+  int autosave_pid_ = 0;  // the process the thread runs in
+  bool autosave_exit_ ABSL_GUARDED_BY(autosave_mu_) = false;
+  int autosave_fd_ ABSL_GUARDED_BY(autosave_mu_) = -1;
+  std::string autosave_path_ ABSL_GUARDED_BY(autosave_mu_);
+  int64_t autosave_interval_ns_ ABSL_GUARDED_BY(autosave_mu_) = 0;
+  int64_t autosave_last_clock_ns_ ABSL_GUARDED_BY(autosave_mu_) = 0;
+  int64_t autosave_last_cpu_ns_ ABSL_GUARDED_BY(autosave_mu_) = 0;
+  std::string autosave_program_ ABSL_GUARDED_BY(autosave_mu_);
 };
 
 // Records one sample of the calling thread with a stack the host walked

@@ -69,6 +69,7 @@ TEST(ExportedSymbolsTest, TheWholeCApiIsExported) {
         "pyi_session_save_to_buffer", "pyi_session_load",
         "pyi_session_load_from_buffer", "pyi_session_render",
         "pyi_session_combine", "pyi_session_resample", "pyi_session_export",
+        "pyi_session_set_autosave",
         "pyi_session_export_to_file", "pyi_session_import",
         "pyi_session_import_from_buffer"}) {
     EXPECT_TRUE(symbols.count(name)) << name << " is not exported";

@@ -1,0 +1,254 @@
+// Autosave (Recorder::SetAutosave): chunks appended while a session runs
+// load back (ParseSession/LoadSession) into the session Stop() returns; a
+// truncated last chunk is dropped with the rest loaded; garbage is refused.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "lib/base/status.h"
+#include "lib/collect/collector.h"
+#include "lib/collect/frame_registry.h"
+#include "lib/collect/hot_path.h"
+#include "lib/session/session.h"
+#include "lib/session/session_io.h"
+
+namespace pyi {
+namespace {
+
+using internal::FrameEnter;
+using internal::FrameExit;
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kHour = int64_t{3600} * 1'000'000'000;
+
+thread_local int64_t fake_now_ns = 0;
+int64_t FakeClock(void*) { return fake_now_ns; }
+
+uint32_t Frame(const std::string& function) {
+  absl::StatusOr<uint32_t> id = FrameRegistry::Global().Register(
+      {function, "autosave_test.cc", 1, "tests", 0});
+  EXPECT_TRUE(id.ok()) << id.status();
+  return *id;
+}
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Samples as "f;g duration" strings, for comparison across sessions.
+std::vector<std::string> Samples(const Session& session,
+                                 const ThreadSamples& thread) {
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < thread.sample_nodes.size(); ++i) {
+    std::string line;
+    for (uint32_t frame : thread.StackOf(thread.sample_nodes[i])) {
+      line += session.FunctionName(frame) + ";";
+    }
+    line += std::to_string(thread.sample_durations_ns[i]);
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// Runs a fake-clock session that flushes three times mid-run; returns the
+// session Stop() gave, and leaves the autosave file at `path`.
+Session RecordWithChunks(const std::string& path, int* chunks_flushed) {
+  RecorderOptions options;
+  options.clock = Clock::FromCallback(&FakeClock, nullptr);
+  options.gating = Gating::kEveryEvent;
+  options.interval_ns = kMs;
+  fake_now_ns = 0;
+  auto recorder = Recorder::Start(options);
+  EXPECT_TRUE(recorder.ok()) << recorder.status();
+  EXPECT_TRUE((*recorder)->SetAutosave(path, kHour).ok());
+  const uint32_t outer = Frame("outer");
+  const uint32_t inner = Frame("inner");
+  *chunks_flushed = 0;
+  for (int round = 0; round < 3; ++round) {
+    FrameEnter(outer);
+    fake_now_ns += 2 * kMs;
+    FrameEnter(inner);
+    fake_now_ns += 3 * kMs;
+    FrameExit(inner);
+    fake_now_ns += kMs;
+    FrameExit(outer);
+    fake_now_ns += kMs;
+    EXPECT_TRUE((*recorder)->FlushAutosave().ok());
+    ++*chunks_flushed;
+  }
+  FrameEnter(outer);
+  fake_now_ns += 4 * kMs;
+  FrameExit(outer);
+  fake_now_ns += kMs;
+  absl::StatusOr<Session> session = (*recorder)->Stop();  // the final chunk
+  EXPECT_TRUE(session.ok()) << session.status();
+  ++*chunks_flushed;
+  return *session;
+}
+
+const ThreadSamples* WithSamples(const Session& session) {
+  for (const ThreadSamples& thread : session.threads) {
+    if (!thread.sample_nodes.empty()) return &thread;
+  }
+  return nullptr;
+}
+
+TEST(AutosaveTest, ChunksCombineIntoTheStoppedSession) {
+  const std::string path = TempPath("chunks.pyiauto");
+  int chunks = 0;
+  const Session stopped = RecordWithChunks(path, &chunks);
+  const std::string bytes = ReadFile(path);
+  ASSERT_TRUE(absl::StartsWith(bytes, kAutosaveChunkMagic));
+
+  AutosaveLoadInfo info;
+  absl::StatusOr<Session> loaded = ParseAutosave(bytes, &info);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(info.chunks, static_cast<size_t>(chunks));
+  EXPECT_FALSE(info.tail_dropped);
+
+  const ThreadSamples* want = WithSamples(stopped);
+  const ThreadSamples* got = WithSamples(*loaded);
+  ASSERT_NE(want, nullptr);
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(got->id, want->id);
+  EXPECT_EQ(Samples(*loaded, *got), Samples(stopped, *want));
+  EXPECT_EQ(got->TotalDurationNs(), want->TotalDurationNs());
+  EXPECT_EQ(got->TotalDurationNs(), 26 * kMs);
+  EXPECT_EQ(loaded->SampleCount(), stopped.SampleCount());
+  EXPECT_EQ(loaded->duration_ns, stopped.duration_ns);
+  EXPECT_EQ(loaded->target_description, stopped.target_description);
+
+  // LoadSession (what pyi_session_load and the pyi tool use) reads it too.
+  absl::StatusOr<Session> via_load = LoadSession(path);
+  ASSERT_TRUE(via_load.ok()) << via_load.status();
+  EXPECT_EQ(via_load->SampleCount(), stopped.SampleCount());
+}
+
+TEST(AutosaveTest, TruncatedLastChunkIsDroppedAndTheRestLoaded) {
+  const std::string path = TempPath("truncated.pyiauto");
+  int chunks = 0;
+  RecordWithChunks(path, &chunks);
+  std::string bytes = ReadFile(path);
+  // Find the start of the last chunk and cut it in half.
+  const size_t last = bytes.rfind(std::string(kAutosaveChunkMagic));
+  ASSERT_NE(last, std::string::npos);
+  ASSERT_GT(last, 0u);
+  const std::string whole_prefix = bytes.substr(0, last);
+  bytes.resize(last + (bytes.size() - last) / 2);
+
+  AutosaveLoadInfo info;
+  absl::StatusOr<Session> loaded = ParseAutosave(bytes, &info);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(info.chunks, static_cast<size_t>(chunks - 1));
+  EXPECT_TRUE(info.tail_dropped);
+  EXPECT_NE(loaded->target_description.find("damaged tail dropped"),
+            std::string::npos);
+
+  absl::StatusOr<Session> prefix = ParseSession(whole_prefix);
+  ASSERT_TRUE(prefix.ok()) << prefix.status();
+  EXPECT_EQ(loaded->SampleCount(), prefix->SampleCount());
+  // The idle 1 ms before each flush is sampled at the next event.
+  EXPECT_EQ(WithSamples(*loaded)->TotalDurationNs(), 20 * kMs);
+
+  // A flipped byte inside the last chunk: its checksum catches it.
+  std::string flipped = ReadFile(path);
+  flipped[flipped.size() - 10] ^= 0x55;
+  loaded = ParseSession(flipped);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->SampleCount(), prefix->SampleCount());
+}
+
+TEST(AutosaveTest, GarbageIsRefused) {
+  // Not ours at all.
+  absl::StatusOr<Session> loaded = ParseSession("hello, world");
+  EXPECT_TRUE(IsNotOurFormat(loaded.status())) << loaded.status();
+  // Our chunk magic but nothing readable: damaged.
+  loaded = ParseSession(std::string("PYICHUNK") + std::string(8, '\xff'));
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss)
+      << loaded.status();
+  loaded = ParseSession(std::string("PYICHUNK\x04") + std::string(7, '\0') +
+                        "junk");
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss)
+      << loaded.status();
+  loaded = ParseSession("PYICHUNK");
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
+  // A chunk inside a chunk is refused, not recursed into.
+  std::string nested = "PYICHUNK";
+  nested += std::string("\x10", 1) + std::string(7, '\0');
+  nested += std::string("PYICHUNK") + std::string(8, '\0');
+  loaded = ParseSession(nested);
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(AutosaveTest, Errors) {
+  RecorderOptions options;
+  options.interval_ns = kMs;
+  auto recorder = Recorder::Start(options);
+  ASSERT_TRUE(recorder.ok());
+  EXPECT_EQ((*recorder)->SetAutosave("/nonexistent-dir/x", kMs).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ((*recorder)->SetAutosave(TempPath("e"), 0).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*recorder)->FlushAutosave().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE((*recorder)->SetAutosave(TempPath("e"), kMs).ok());
+  EXPECT_TRUE((*recorder)->SetAutosave("", 0).ok());  // off
+  ASSERT_TRUE((*recorder)->Stop().ok());
+  EXPECT_EQ((*recorder)->SetAutosave(TempPath("e"), kMs).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// The autosave thread flushing while threads record (TSan's case).
+TEST(AutosaveTest, FlushesWhileThreadsRecord) {
+  const std::string path = TempPath("threads.pyiauto");
+  RecorderOptions options;
+  options.interval_ns = 100'000;
+  auto recorder = Recorder::Start(options);
+  ASSERT_TRUE(recorder.ok());
+  ASSERT_TRUE((*recorder)->SetAutosave(path, 2 * kMs).ok());
+  const uint32_t work = Frame("work");
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&] {
+      while (!stop.load()) {
+        FrameEnter(work);
+        FrameExit(work);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  absl::StatusOr<Session> stopped = (*recorder)->Stop();
+  stop = true;
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_TRUE(stopped.ok());
+  AutosaveLoadInfo info;
+  absl::StatusOr<Session> loaded = ParseAutosave(ReadFile(path), &info);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_GE(info.chunks, 2u);
+  EXPECT_FALSE(info.tail_dropped);
+  EXPECT_EQ(loaded->SampleCount(), stopped->SampleCount());
+}
+
+}  // namespace
+}  // namespace pyi
