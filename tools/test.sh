@@ -49,6 +49,15 @@ run() {  # run NAME CONFIG_FLAGS TAG_FILTER
 }
 
 bazel build --keep_going //... || status=1
+# The demo and the benchmarks build optimised (tools/demo.sh, bazel run
+# --config=opt): -O2 with _FORTIFY_SOURCE finds warnings the test builds
+# do not.
+if bazel build --config=opt //examples/... //tools/pyi //benchmarks/...; then
+  summaries+=("opt-build: 1 passed, 0 failed")
+else
+  summaries+=("opt-build: 0 passed, 1 failed")
+  status=1
+fi
 run plain "" ""
 if [[ $quick -eq 0 ]]; then
   run asan --config=asan ""

@@ -568,7 +568,13 @@ absl::Status AppendAutosaveChunk(int fd, absl::string_view chunk,
     if (written < 0) {
       if (errno == EINTR) continue;
       const int error_number = errno;
-      if (known_size) (void)ftruncate(fd, before.st_size);
+      if (!known_size || ftruncate(fd, before.st_size) != 0) {
+        // The partial chunk stays: loaders stop there, so say so.
+        return IoError(error_number,
+                       "cannot append an autosave chunk (the partial chunk "
+                       "could not be cut off; later chunks will not load) to",
+                       path);
+      }
       return IoError(error_number, "cannot append an autosave chunk to",
                      path);
     }
