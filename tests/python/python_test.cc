@@ -9,7 +9,6 @@
 // needs the sanitizer runtime loaded first: this launcher (built the same
 // way) preloads the runtime it was linked with into the interpreter.
 
-#include <link.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,27 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/util/sanitizer_preload.h"
+
 namespace {
-
-// Sanitizer runtimes loaded into this process.
-int AddSanitizerRuntime(struct dl_phdr_info* info, size_t, void* data) {
-  auto* preload = static_cast<std::string*>(data);
-  const std::string path = info->dlpi_name != nullptr ? info->dlpi_name : "";
-  for (const char* runtime : {"/libasan.so", "/libtsan.so", "/libubsan.so"}) {
-    if (path.find(runtime) != std::string::npos &&
-        preload->find(path) == std::string::npos) {
-      if (!preload->empty()) *preload += ":";
-      *preload += path;
-    }
-  }
-  return 0;
-}
-
-std::string SanitizerRuntimes() {
-  std::string preload;
-  dl_iterate_phdr(&AddSanitizerRuntime, &preload);
-  return preload;
-}
 
 }  // namespace
 
@@ -56,7 +37,7 @@ int main(int argc, char** argv) {
   setenv("PYTHONPATH", package.c_str(), 1);
   setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
   setenv("PYTHONNOUSERSITE", "1", 1);
-  const std::string preload = SanitizerRuntimes();
+  const std::string preload = pyi_testing::SanitizerRuntimes();
   if (!preload.empty()) {
     setenv("LD_PRELOAD", preload.c_str(), 1);
     // The interpreter itself is not instrumented and keeps its memory until
