@@ -781,6 +781,8 @@ absl::StatusOr<Session> Recorder::Stop() {
     if (buffer != nullptr && buffer->has_base) {
       const int64_t elapsed = options_.clock.Now() - buffer->last_time_ns;
       if (elapsed > 0) {
+        // Touched: a recorded sample must not vanish with its thread.
+        buffer->touched = true;
         Record(buffer, self->stack, self->depth, elapsed);
         buffer->last_time_ns += elapsed;
       }
