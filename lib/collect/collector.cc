@@ -778,11 +778,12 @@ absl::StatusOr<Session> Recorder::Stop() {
   if (ThreadState* self = static_cast<ThreadState*>(internal::tls_thread)) {
     std::shared_lock<RwLock> lock(collector.mu);
     ThreadBuffer* buffer = self->buffers[slot_];
-    if (buffer != nullptr && buffer->has_base) {
+    // Only for a thread that called in during the session: one that did
+    // not (a host stopping from a thread it never profiled) has no place in
+    // it, and a sample recorded for it would be dropped with it.
+    if (buffer != nullptr && buffer->has_base && buffer->touched) {
       const int64_t elapsed = options_.clock.Now() - buffer->last_time_ns;
       if (elapsed > 0) {
-        // Touched: a recorded sample must not vanish with its thread.
-        buffer->touched = true;
         Record(buffer, self->stack, self->depth, elapsed);
         buffer->last_time_ns += elapsed;
       }
