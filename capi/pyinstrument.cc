@@ -233,6 +233,20 @@ pyi_status NewLoadedSession(absl::StatusOr<pyi::Session> loaded,
   return PYI_OK;
 }
 
+// The checks both buffer loaders share, then `parse` on the bytes.
+pyi_status LoadFromBuffer(const void* data, size_t size,
+                          absl::StatusOr<pyi::Session> (*parse)(
+                              absl::string_view),
+                          pyi_session** out) {
+  if (out == nullptr) return InvalidArgument("out is NULL");
+  *out = nullptr;
+  if (data == nullptr && size > 0) {
+    return InvalidArgument("data is NULL but size is not 0");
+  }
+  return NewLoadedSession(
+      parse(absl::string_view(static_cast<const char*>(data), size)), out);
+}
+
 }  // namespace
 
 extern "C" {
@@ -484,13 +498,7 @@ pyi_status pyi_session_load(const char* path, pyi_session** out) {
 pyi_status pyi_session_load_from_buffer(const void* data, size_t size,
                                         pyi_session** out) {
   PYI_API_BEGIN
-  if (out == nullptr) return InvalidArgument("out is NULL");
-  *out = nullptr;
-  if (data == nullptr && size > 0) {
-    return InvalidArgument("data is NULL but size is not 0");
-  }
-  absl::string_view bytes(static_cast<const char*>(data), size);
-  return NewLoadedSession(pyi::ParseSession(bytes), out);
+  return LoadFromBuffer(data, size, &pyi::ParseSession, out);
   PYI_API_END
 }
 
@@ -595,13 +603,7 @@ pyi_status pyi_session_import(const char* path, pyi_session** out) {
 pyi_status pyi_session_import_from_buffer(const void* data, size_t size,
                                           pyi_session** out) {
   PYI_API_BEGIN
-  if (out == nullptr) return InvalidArgument("out is NULL");
-  *out = nullptr;
-  if (data == nullptr && size > 0) {
-    return InvalidArgument("data is NULL but size is not 0");
-  }
-  absl::string_view bytes(static_cast<const char*>(data), size);
-  return NewLoadedSession(pyi::ImportSessionBytes(bytes), out);
+  return LoadFromBuffer(data, size, &pyi::ImportSessionBytes, out);
   PYI_API_END
 }
 
