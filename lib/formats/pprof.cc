@@ -213,8 +213,8 @@ struct FunctionInfo {
 
 class Importer {
  public:
-  explicit Importer(const pprof::Profile& profile)
-      : profile_(profile), builder_(&session_) {}
+  Importer(const pprof::Profile& profile, uint64_t max_samples)
+      : profile_(profile), max_samples_(max_samples), builder_(&session_) {}
 
   absl::StatusOr<Session> Run() {
     PYI_RETURN_IF_ERROR(CheckStrings());
@@ -493,9 +493,9 @@ class Importer {
       }
       if (count == 0 && time == 0) continue;
       const uint64_t expanded = count > 0 ? static_cast<uint64_t>(count) : 1;
-      if (expanded > kMaxPprofImportSamples - total_samples) {
+      if (expanded > max_samples_ - total_samples) {
         return absl::ResourceExhaustedError(absl::StrCat(
-            "the pprof profile holds more than ", kMaxPprofImportSamples,
+            "the pprof profile holds more than ", max_samples_,
             " samples (the import limit)"));
       }
       total_samples += expanded;
@@ -576,6 +576,7 @@ class Importer {
   };
 
   const pprof::Profile& profile_;
+  const uint64_t max_samples_;
   Session session_;
   SessionBuilder builder_;
   std::vector<std::string> comments_;
@@ -596,7 +597,8 @@ class Importer {
 
 }  // namespace
 
-absl::StatusOr<Session> ImportPprof(absl::string_view bytes) {
+absl::StatusOr<Session> ImportPprof(absl::string_view bytes,
+                                    uint64_t max_samples) {
   if (bytes.size() > kMaxPprofBytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the pprof profile is larger than ", kMaxPprofBytes,
@@ -622,7 +624,7 @@ absl::StatusOr<Session> ImportPprof(absl::string_view bytes) {
   }
   raw.clear();
   raw.shrink_to_fit();
-  return Importer(profile).Run();
+  return Importer(profile, max_samples).Run();
 }
 
 }  // namespace pyi

@@ -54,6 +54,7 @@
 #define PYI_LIB_FORMATS_PPROF_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -67,7 +68,8 @@ namespace pyi {
 // is refused as a possible decompression bomb.
 inline constexpr size_t kMaxPprofBytes = size_t{512} << 20;
 
-// Largest number of samples an import may expand to (counts summed).
+// Default largest number of samples an import may expand to (counts
+// summed).
 inline constexpr uint64_t kMaxPprofImportSamples = uint64_t{64} << 20;
 
 // Writes `session` as a gzipped pprof profile to `out`. Returns
@@ -84,10 +86,14 @@ absl::Status WritePprof(const Session& session, OutputStream& out);
 //     not parse as a profile or have no string table, so callers can try
 //     other formats; and a valid profile this model cannot represent (no
 //     time values, negative values);
-//   absl::ResourceExhaustedError: over kMaxPprofBytes or
-//     kMaxPprofImportSamples.
+//   absl::ResourceExhaustedError: over kMaxPprofBytes, or more than
+//     `max_samples` samples once counts are expanded.
+// A sample with count n becomes n samples sharing its time, so a few bytes
+// can describe millions of samples; callers that must bound their work per
+// byte of input (a fuzzer) pass a lower `max_samples`.
 // The result passes ValidateSession.
-absl::StatusOr<Session> ImportPprof(absl::string_view bytes);
+absl::StatusOr<Session> ImportPprof(
+    absl::string_view bytes, uint64_t max_samples = kMaxPprofImportSamples);
 
 }  // namespace pyi
 

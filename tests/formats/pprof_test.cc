@@ -474,6 +474,43 @@ TEST(PprofTest, RefusesSampleCountsBeyondTheLimit) {
       << session.status();
 }
 
+TEST(PprofTest, ExpandsLargeCountsExactlyUpToTheCallersLimit) {
+  pprof::Profile profile = GoLikeProfile();
+  const std::string raw = profile.SerializeAsString();
+  absl::StatusOr<Session> base = ImportPprof(raw);
+  ASSERT_TRUE(base.ok()) << base.status();
+  uint64_t base_samples = 0;
+  int64_t base_time = 0;
+  for (const ThreadSamples& thread : base->threads) {
+    base_samples += thread.sample_nodes.size();
+    for (int64_t ns : thread.sample_durations_ns) base_time += ns;
+  }
+
+  // One sample's count raised by a million: a few bytes more input, a
+  // million more samples, its time split over them to the nanosecond.
+  const int64_t old_count = profile.sample(0).value(0);
+  const int64_t added = 1'000'000;
+  profile.mutable_sample(0)->set_value(0, old_count + added);
+  const std::string big = profile.SerializeAsString();
+  absl::StatusOr<Session> expanded = ImportPprof(big);
+  ASSERT_TRUE(expanded.ok()) << expanded.status();
+  uint64_t samples = 0;
+  int64_t time = 0;
+  for (const ThreadSamples& thread : expanded->threads) {
+    samples += thread.sample_nodes.size();
+    for (int64_t ns : thread.sample_durations_ns) time += ns;
+  }
+  EXPECT_EQ(samples, base_samples + added);
+  EXPECT_EQ(time, base_time);
+
+  const uint64_t limit = base_samples + added;
+  EXPECT_TRUE(ImportPprof(big, limit).ok());
+  absl::StatusOr<Session> over = ImportPprof(big, limit - 1);
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(over.status().message(),
+              HasSubstr(absl::StrCat("more than ", limit - 1, " samples")));
+}
+
 TEST(GzipTest, RoundTripsAndHonoursTheLimit) {
   const std::string text(100'000, 'x');
   const std::string gzipped = Gzip(text);
