@@ -35,9 +35,12 @@ namespace {
 
 // Set once the calling thread's state was torn down at thread exit; events
 // after that (from other thread-local destructors) are ignored rather than
-// resurrecting the state.
-__thread bool tls_thread_exited __attribute__((tls_model("initial-exec"))) =
-    false;
+// resurrecting the state. Only read on cold paths, so it keeps the default
+// TLS model: gold (the linker Bazel picks here) resolves an initial-exec
+// access to a thread-local with internal linkage in a shared object to
+// offset 0 of the object's TLS block, i.e. to some other variable (see
+// hot_path.h; tests/lifecycle/dlopen_test.cc catches it).
+__thread bool tls_thread_exited = false;
 
 // Deep enough for any real program; protects the host from a runaway push
 // loop that never pops (pushes past it are counted, not stored).

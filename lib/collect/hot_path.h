@@ -10,7 +10,11 @@
 // The thread-local pointer uses the initial-exec TLS model: inside a shared
 // library the default (global-dynamic) model would call __tls_get_addr on
 // every access. initial-exec takes a slot of static TLS, which glibc reserves
-// room for even in libraries loaded with dlopen (one pointer here).
+// room for even in libraries loaded with dlopen (one pointer here). It is
+// the library's only initial-exec variable, and it has external linkage:
+// gold mis-resolves initial-exec accesses to thread-locals with internal
+// linkage in a shared object (to offset 0 of its TLS block; the symbol index
+// of their dynamic TPOFF64 relocation is off by one).
 //
 //   pyi::internal::FrameEnter(id);
 //   ...

@@ -99,6 +99,27 @@ TEST(DlopenTest, FirstSessionOfADlopenedLibraryRecords) {
   EXPECT_EQ(dlclose(library), 0) << dlerror();
 }
 
+// A thread whose first call into the library fails (so the library's
+// thread-local error message is set) still records from its first event.
+// Gold once resolved the initial-exec access of a second thread-local (the
+// "thread exited" flag) to offset 0 of the library's TLS block, where the
+// error message's pointer lives: such a thread counted as exited and every
+// event of it was dropped, silently. The CPython binding showed it as an
+// empty first session (its own thread-local sat at offset 0 there).
+TEST(DlopenTest, AThreadWhoseFirstCallFailedStillRecords) {
+  void* library = dlopen("./libpyinstrument.so", RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  const Api api = Load(library);
+  uint64_t samples = 0;
+  std::thread([&] {
+    EXPECT_EQ(api.session_stop(nullptr), PYI_ERR_INVALID_ARGUMENT);
+    EXPECT_STRNE(api.last_error(), "");
+    samples = ProfileOnce(api);
+  }).join();
+  EXPECT_EQ(samples, 6u);
+  EXPECT_EQ(dlclose(library), 0) << dlerror();
+}
+
 // Whether a shared object whose path ends in `name` is mapped.
 bool IsMapped(const char* name) {
   struct Search {

@@ -1,0 +1,52 @@
+// Every shared object that carries the library must reach its initial-exec
+// thread-local through a dynamic relocation naming that variable. Gold gives
+// the relocation of an initial-exec thread-local with internal linkage the
+// wrong symbol (offset 0 of the TLS block, another variable), which once
+// made threads count as exited and drop every event; only tls_thread may be
+// initial-exec (lib/collect/hot_path.h).
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+// readelf's relocation lines of `path` that set a static TLS offset.
+std::vector<std::string> TlsOffsetRelocations(const std::string& path) {
+  const std::string command = "readelf -rW '" + path + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  EXPECT_NE(pipe, nullptr) << command;
+  std::vector<std::string> lines;
+  if (pipe == nullptr) return lines;
+  char line[4096];
+  bool any_output = false;
+  while (fgets(line, sizeof(line), pipe) != nullptr) {
+    any_output = true;
+    const std::string text = line;
+    if (text.find("R_X86_64_TPOFF64") != std::string::npos) {
+      lines.push_back(text);
+    }
+  }
+  EXPECT_EQ(pclose(pipe), 0) << command;
+  EXPECT_TRUE(any_output) << command;
+  return lines;
+}
+
+class TlsRelocationTest : public testing::TestWithParam<const char*> {};
+
+TEST_P(TlsRelocationTest, OnlyTlsThreadIsInitialExecAndNamedCorrectly) {
+  const std::vector<std::string> relocations = TlsOffsetRelocations(GetParam());
+  ASSERT_EQ(relocations.size(), 1u) << testing::PrintToString(relocations);
+  EXPECT_THAT(relocations[0], testing::HasSubstr("_ZN3pyi8internal10tls_threadE"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SharedObjects, TlsRelocationTest,
+    testing::Values("libpyinstrument.so",
+                    "bindings/python/_native.so",
+                    "bindings/lua/pyinstrument.so"));
+
+}  // namespace
