@@ -155,13 +155,6 @@ static pyi_frame_id frame_id_glue(PyFrameObject *frame, int *glue) {
   return id;
 }
 
-static pyi_frame_id frame_id(PyFrameObject *frame) {
-  PyCodeObject *code = PyFrame_GetCode(frame);
-  pyi_frame_id id = code_frame_id(code, NULL);
-  Py_DECREF(code);
-  return id;
-}
-
 /* Builtins: an open-addressing table PyMethodDef* -> frame id. Method defs
  * are static data of their modules and types, so the table is bounded by
  * the builtins a program calls. */
@@ -250,6 +243,22 @@ static int is_own_builtin(PyObject *function) {
 
 /* ---- setprofile mode ---------------------------------------------------- */
 
+/* The profiler's own frames (Profiler.start/stop, __enter__/__exit__, the
+ * runner's) never go on the shadow stack, nor do the builtins they call:
+ * time spent in them is their caller's. Were they pushed, a sample taken
+ * while Profiler.stop runs would end in them, and no processor could tell
+ * that leaf from user code. Whether a code object is glue never changes
+ * (it is cached with its id), so enter and exit always agree. */
+static int is_user_builtin_call(PyFrameObject *caller, PyObject *function) {
+  if (!g_profile_builtins || function == NULL ||
+      !PyCFunction_Check(function) || is_own_builtin(function)) {
+    return 0;
+  }
+  int glue = 0;
+  if (caller != NULL) frame_id_glue(caller, &glue);
+  return !glue;
+}
+
 static void uninstall_current_thread(PyFrameObject *frame);
 
 static int profile_callback(PyObject *obj, PyFrameObject *frame, int what,
@@ -261,26 +270,25 @@ static int profile_callback(PyObject *obj, PyFrameObject *frame, int what,
     return 0;
   }
   pyi_frame_id id;
+  int glue;
   switch (what) {
     case PyTrace_CALL:
-      id = frame_id(frame);
-      if (id != 0) pyi_frame_enter(id);
+      id = frame_id_glue(frame, &glue);
+      if (id != 0 && !glue) pyi_frame_enter(id);
       break;
     case PyTrace_RETURN:
-      id = frame_id(frame);
-      if (id != 0) pyi_frame_exit(id);
+      id = frame_id_glue(frame, &glue);
+      if (id != 0 && !glue) pyi_frame_exit(id);
       break;
     case PyTrace_C_CALL:
-      if (g_profile_builtins && arg != NULL && PyCFunction_Check(arg) &&
-          !is_own_builtin(arg)) {
+      if (is_user_builtin_call(frame, arg)) {
         id = builtin_frame_id((PyCFunctionObject *)arg);
         if (id != 0) pyi_frame_enter(id);
       }
       break;
     case PyTrace_C_RETURN:
     case PyTrace_C_EXCEPTION:
-      if (g_profile_builtins && arg != NULL && PyCFunction_Check(arg) &&
-          !is_own_builtin(arg)) {
+      if (is_user_builtin_call(frame, arg)) {
         id = builtin_frame_id((PyCFunctionObject *)arg);
         if (id != 0) pyi_frame_exit(id);
       }
@@ -312,8 +320,9 @@ static void push_existing_frames(PyFrameObject *innermost) {
       ids = grown;
       capacity *= 2;
     }
-    pyi_frame_id id = frame_id(frame);
-    if (id != 0) ids[depth++] = id;
+    int glue = 0;
+    pyi_frame_id id = frame_id_glue(frame, &glue);
+    if (id != 0 && !glue) ids[depth++] = id;
     PyFrameObject *back = PyFrame_GetBack(frame);
     Py_DECREF(frame);
     frame = back;
@@ -328,8 +337,9 @@ static void pop_existing_frames(PyFrameObject *innermost) {
   PyFrameObject *frame = innermost;
   Py_XINCREF(frame);
   while (frame != NULL) {
-    pyi_frame_id id = frame_id(frame);
-    if (id != 0) pyi_frame_exit(id);
+    int glue = 0;
+    pyi_frame_id id = frame_id_glue(frame, &glue);
+    if (id != 0 && !glue) pyi_frame_exit(id);
     PyFrameObject *back = PyFrame_GetBack(frame);
     Py_DECREF(frame);
     frame = back;
@@ -780,20 +790,33 @@ static PyTypeObject SessionType = {
 
 /* ---- Module functions ------------------------------------------------------ */
 
-/* start(mode, interval, target_description, library_roots, builtins) */
+/* Tests' clock: every read advances it by a fixed step, so that with
+ * every-event gating each event past the first records a sample of exactly
+ * that duration. */
+static int64_t g_fake_clock_ns;
+
+static int64_t fake_clock(void *step_ns) {
+  return __atomic_add_fetch(&g_fake_clock_ns, (int64_t)(intptr_t)step_ns,
+                            __ATOMIC_RELAXED);
+}
+
+/* start(mode, interval, target_description, library_roots, builtins,
+ *       _fake_clock_step) */
 static PyObject *native_start(PyObject *module, PyObject *args,
                               PyObject *kwargs) {
   (void)module;
   static char *keywords[] = {"mode",          "interval", "target_description",
-                             "library_roots", "builtins", NULL};
+                             "library_roots", "builtins", "_fake_clock_step",
+                             NULL};
   const char *mode_name = "setprofile";
   double interval = 0.001;
   const char *description = NULL;
   PyObject *roots = NULL;
   int builtins = 1;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|sdzOp", keywords,
+  long long fake_clock_step_ns = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|sdzOpL", keywords,
                                    &mode_name, &interval, &description, &roots,
-                                   &builtins)) {
+                                   &builtins, &fake_clock_step_ns)) {
     return NULL;
   }
   int mode;
@@ -811,10 +834,27 @@ static PyObject *native_start(PyObject *module, PyObject *args,
                         "interval must be from 1e-05 to 60 seconds");
   }
 
+  if (fake_clock_step_ns < 0 ||
+      (fake_clock_step_ns > 0 && mode != kModeSetprofile)) {
+    return PyErr_Format(PyExc_ValueError,
+                        "_fake_clock_step must be a positive number of "
+                        "nanoseconds, in setprofile mode");
+  }
+
   pyi_options options;
   pyi_options_init(&options);
   options.interval_ns = (int64_t)(interval * 1e9);
   options.target_description = description;
+  if (fake_clock_step_ns > 0) {
+    if (fake_clock_step_ns < options.interval_ns) {
+      return PyErr_Format(PyExc_ValueError,
+                          "_fake_clock_step must be at least the interval");
+    }
+    options.clock = PYI_CLOCK_CALLBACK;
+    options.clock_callback = fake_clock;
+    options.clock_user_data = (void *)(intptr_t)fake_clock_step_ns;
+    options.gating = PYI_GATING_EVERY_EVENT;
+  }
   PyObject *root_list = NULL;
   const char **root_strings = NULL;
   if (roots != NULL && roots != Py_None) {
@@ -937,8 +977,10 @@ static PyMethodDef native_methods[] = {
     {"start", (PyCFunction)(void (*)(void))native_start,
      METH_VARARGS | METH_KEYWORDS,
      "start(mode='setprofile', interval=0.001, target_description=None, "
-     "library_roots=None, builtins=True)\n--\n\nStarts a session and "
-     "returns it."},
+     "library_roots=None, builtins=True, _fake_clock_step=0)\n--\n\n"
+     "Starts a session and returns it. _fake_clock_step (tests only): a "
+     "clock that advances by that many nanoseconds at every read, and a "
+     "sample at every event."},
     {"load", (PyCFunction)native_load, METH_VARARGS,
      "load(path)\n--\n\nImports a .pb session, a pprof profile or a "
      "pyinstrument JSON session."},
@@ -957,31 +999,6 @@ static struct PyModuleDef native_module = {
     .m_doc = "The C half of libpyinstrument's Python binding.", .m_size = -1,
     .m_methods = native_methods,
 };
-
-/* One throwaway session with one event on the importing thread. Without it
- * the first session after loading this module records no events of the
- * main thread (the thread state the library creates on the first event is
- * not seen by the next events; seen with glibc 2.36 and the library's
- * initial-exec TLS in a dlopen'ed object). Costs well under a millisecond. */
-static void warm_up(void) {
-  pyi_frame_id id = 0;
-  if (pyi_frame_register_flags("<libpyinstrument warm-up>", "", 0, "",
-                               PYI_FRAME_PROFILER, &id) != PYI_OK) {
-    return;
-  }
-  pyi_options options;
-  pyi_options_init(&options);
-  options.gating = PYI_GATING_EVERY_EVENT;
-  pyi_session *session = NULL;
-  pyi_frame_enter(id);
-  if (pyi_session_start(&options, &session) == PYI_OK) {
-    pyi_frame_exit(id);
-    pyi_session_stop(session);
-    pyi_session_free(session);
-  } else {
-    pyi_frame_exit(id);
-  }
-}
 
 __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit__native(void) {
   if (g_module != NULL) {
@@ -1004,6 +1021,5 @@ __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit__native(void) {
     return NULL;
   }
   g_module = module;
-  warm_up();
   return module;
 }

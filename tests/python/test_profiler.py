@@ -2,6 +2,7 @@
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,6 +56,15 @@ def visible_inside():
     spin(0.04)
 
 
+def empty():
+    pass
+
+
+def calls_empty_twice():
+    empty()
+    empty()
+
+
 def calls_builtin():
     time.sleep(0.05)
 
@@ -85,6 +95,51 @@ class ProfilerTest(unittest.TestCase):
         for path in paths(root):
             self.assertNotIn("Profiler.__exit__", path)
             self.assertNotIn("Profiler.start", path)
+
+    def test_fake_clock_gives_exact_trees_without_profiler_frames(self):
+        # Every event samples, each sample is 1 ms: calls_empty_twice's four
+        # events inside it (two calls, two returns of empty) and its own
+        # return sample calls_empty_twice; its call and the stop sample the
+        # caller. Profiler.__exit__ and Profiler.stop run while a sample is
+        # due too, and must not appear: not even with show_all.
+        profiler = libpyinstrument.Profiler()
+        profiler._fake_clock_step = 1_000_000
+        with profiler:
+            calls_empty_twice()
+        self.assertEqual(profiler.last_session.stats()["sample_count"], 7)
+        root = tree(profiler, show_all=True)
+        for path in paths(root):
+            for name in path:
+                self.assertFalse(name.startswith("Profiler."), path)
+        test = ("ProfilerTest."
+                "test_fake_clock_gives_exact_trees_without_profiler_frames")
+        self.assertAlmostEqual(time_under(root, test), 0.007, places=9)
+        self.assertAlmostEqual(
+            time_under(root, test, "calls_empty_twice"), 0.005, places=9)
+        self.assertAlmostEqual(
+            time_under(root, "calls_empty_twice", "empty"), 0.002, places=9)
+
+    def test_first_session_of_a_process_records(self):
+        # A fresh interpreter: the extension is loaded and its first session
+        # starts on a thread that never called into the library. (A linker
+        # bug once made that session record nothing; see
+        # tests/lifecycle/tls_relocation_test.cc.)
+        script = "\n".join([
+            "import libpyinstrument",
+            "def empty(): pass",
+            "def calls_empty_twice():",
+            "    empty()",
+            "    empty()",
+            "profiler = libpyinstrument.Profiler()",
+            "profiler._fake_clock_step = 1_000_000",
+            "with profiler:",
+            "    calls_empty_twice()",
+            "print(profiler.last_session.stats()['sample_count'])",
+        ])
+        result = subprocess.run([sys.executable, "-c", script],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "7", result.stderr)
 
     def test_recursion_keeps_every_level(self):
         root = tree(profile(lambda: recurse(4)))

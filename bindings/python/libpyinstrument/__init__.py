@@ -95,6 +95,10 @@ class Profiler:
     builtins: in setprofile mode, show builtins (len, time.sleep) as frames.
     """
 
+    # Tests only: nanoseconds a fake clock advances at every read, with a
+    # sample at every event, so that trees are exact (see _native.start).
+    _fake_clock_step = 0
+
     def __init__(self, interval=0.001, mode="setprofile", all_threads=False,
                  builtins=True, target_description=None):
         if mode not in ("setprofile", "sample"):
@@ -125,10 +129,13 @@ class Profiler:
             raise RuntimeError("this profiler is already running")
         description = (target_description or self.target_description or
                        "Program: " + " ".join(sys.argv))
+        extra = {}
+        if self._fake_clock_step:
+            extra["_fake_clock_step"] = self._fake_clock_step
         self._session = _native.start(
             mode=self.mode, interval=self.interval,
             target_description=description, library_roots=library_roots(),
-            builtins=self.builtins)
+            builtins=self.builtins, **extra)
         _running_sessions.append(self._session)
         if self.mode == "setprofile" and self.all_threads:
             threading.setprofile(_native._thread_hook)
