@@ -27,6 +27,15 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
+#error "libpyinstrument._native reads CPython 3.11's frame layout"
+#endif
+/* The event path reads a frame's code object without a call (the
+ * interpreter frame's f_code), as pyinstrument does on 3.11. */
+#define Py_BUILD_CORE
+#include "internal/pycore_frame.h"
+#undef Py_BUILD_CORE
+
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -124,14 +133,34 @@ static pyi_frame_id register_code(PyCodeObject *code, int *glue) {
   return id;
 }
 
-/* The frame id of a code object; *glue (if not NULL) says whether it is
- * the profiler's own. The co_extra slot holds (id << 1) | glue. */
-static pyi_frame_id code_frame_id(PyCodeObject *code, int *glue) {
+/* CPython 3.11's co_extra block (Objects/codeobject.c). Its layout is
+ * checked against _PyCode_GetExtra when the module loads; if it ever
+ * differs, every lookup goes through _PyCode_GetExtra. */
+typedef struct {
+  Py_ssize_t size;
+  void *extras[1];
+} CodeExtra;
+static int g_code_extra_layout_ok;
+
+static void *code_extra(PyCodeObject *code) {
+  if (g_code_extra_layout_ok) {
+    const CodeExtra *block = code->co_extra;
+    return block != NULL && block->size > g_extra_index
+               ? block->extras[g_extra_index]
+               : NULL;
+  }
   void *extra = NULL;
   if (_PyCode_GetExtra((PyObject *)code, g_extra_index, &extra) < 0) {
     PyErr_Clear();
-    return 0;
+    return NULL;
   }
+  return extra;
+}
+
+/* The frame id of a code object; *glue (if not NULL) says whether it is
+ * the profiler's own. The co_extra slot holds (id << 1) | glue. */
+static pyi_frame_id code_frame_id(PyCodeObject *code, int *glue) {
+  void *extra = code_extra(code);
   if (extra != NULL) {
     if (glue != NULL) *glue = (int)((uintptr_t)extra & 1);
     return (pyi_frame_id)((uintptr_t)extra >> 1);
@@ -149,10 +178,25 @@ static pyi_frame_id code_frame_id(PyCodeObject *code, int *glue) {
 }
 
 static pyi_frame_id frame_id_glue(PyFrameObject *frame, int *glue) {
-  PyCodeObject *code = PyFrame_GetCode(frame);
-  pyi_frame_id id = code_frame_id(code, glue);
-  Py_DECREF(code);
-  return id;
+  return code_frame_id(frame->f_frame->f_code, glue);
+}
+
+/* Whether code_extra may read co_extra directly: a value set through the
+ * API must read back the same. */
+static void check_code_extra_layout(void) {
+  PyCodeObject *probe = PyCode_NewEmpty("<probe>", "<probe>", 1);
+  if (probe == NULL) {
+    PyErr_Clear();
+    return;
+  }
+  void *marker = (void *)(uintptr_t)0x5a5a;
+  if (_PyCode_SetExtra((PyObject *)probe, g_extra_index, marker) == 0) {
+    const CodeExtra *block = probe->co_extra;
+    g_code_extra_layout_ok = block != NULL && block->size > g_extra_index &&
+                             block->extras[g_extra_index] == marker;
+  }
+  PyErr_Clear();
+  Py_DECREF(probe);
 }
 
 /* Builtins: an open-addressing table PyMethodDef* -> frame id. Method defs
@@ -261,12 +305,18 @@ static int is_user_builtin_call(PyFrameObject *caller, PyObject *function) {
 
 static void uninstall_current_thread(PyFrameObject *frame);
 
+/* Called when no setprofile session runs: a thread hooked for a session
+ * that has stopped since unhooks itself. Out of line, so that the event
+ * path does not read the thread-local (a __tls_get_addr call here). */
+static __attribute__((noinline)) void unhook_if_stale(PyFrameObject *frame) {
+  if (tls_hook_depth == 0) uninstall_current_thread(frame);
+}
+
 static int profile_callback(PyObject *obj, PyFrameObject *frame, int what,
                             PyObject *arg) {
   (void)obj;
-  if (g_setprofile_sessions == 0 && tls_hook_depth == 0) {
-    /* A thread hooked for a session that has stopped since. */
-    uninstall_current_thread(frame);
+  if (__builtin_expect(g_setprofile_sessions == 0, 0)) {
+    unhook_if_stale(frame);
     return 0;
   }
   pyi_frame_id id;
@@ -1010,6 +1060,7 @@ __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit__native(void) {
   if (g_extra_index < 0) {
     g_extra_index = _PyEval_RequestCodeExtraIndex(NULL);
     if (g_extra_index < 0) return NULL;
+    check_code_extra_layout();
   }
   PyObject *module = PyModule_Create(&native_module);
   if (module == NULL) return NULL;
