@@ -1017,6 +1017,35 @@ static PyObject *native_set_glue(PyObject *module, PyObject *args) {
   Py_RETURN_NONE;
 }
 
+/* The cost floor of setprofile mode, for benchmarks/python/bench.py: a
+ * profile callback that does nothing still puts the interpreter in tracing
+ * mode and makes it build a frame object for every call. */
+static int noop_profile_callback(PyObject *obj, PyFrameObject *frame, int what,
+                                 PyObject *arg) {
+  (void)obj;
+  (void)frame;
+  (void)what;
+  (void)arg;
+  return 0;
+}
+
+static PyObject *native_set_noop_profile(PyObject *module, PyObject *enable) {
+  (void)module;
+  int on = PyObject_IsTrue(enable);
+  if (on < 0) return NULL;
+  PyThreadState *tstate = PyThreadState_Get();
+  if (on) {
+    if (tstate->c_profilefunc != NULL) {
+      PyErr_SetString(g_error, "a profile function is already set");
+      return NULL;
+    }
+    PyEval_SetProfile(noop_profile_callback, NULL);
+  } else if (tstate->c_profilefunc == noop_profile_callback) {
+    PyEval_SetProfile(NULL, NULL);
+  }
+  Py_RETURN_NONE;
+}
+
 static PyObject *native_version(PyObject *module, PyObject *unused) {
   (void)module;
   (void)unused;
@@ -1039,6 +1068,9 @@ static PyMethodDef native_methods[] = {
      "objects, or from files under the prefix, are the profiler's own."},
     {"_thread_hook", (PyCFunction)(void (*)(void))thread_hook, METH_FASTCALL,
      "threading.setprofile() target that installs the C hook."},
+    {"_set_noop_profile", (PyCFunction)native_set_noop_profile, METH_O,
+     "_set_noop_profile(enable)\n--\n\nBenchmarks only: installs (or "
+     "removes) a C profile function that does nothing, on this thread."},
     {"version", (PyCFunction)native_version, METH_NOARGS,
      "version()\n--\n\nThe linked libpyinstrument's version."},
     {NULL, NULL, 0, NULL},
