@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -28,14 +30,34 @@ absl::StatusOr<std::unique_ptr<AtomicFileOutput>> AtomicFileOutput::Create(
     const std::string& path) {
   if (path.empty()) return absl::InvalidArgumentError("empty output path");
   // The temporary file lives next to the target: rename() is atomic only
-  // within one filesystem.
-  std::string temp_path = absl::StrCat(path, ".tmp.XXXXXX");
-  const int fd = mkstemp(temp_path.data());
-  if (fd < 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot create ", path));
+  // within one file system.
+  const size_t slash = path.rfind('/');
+  std::string directory = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  const std::string base =
+      slash == std::string::npos ? path : path.substr(slash + 1);
+
+  // O_EXCL with a name unique to this process and call, so two concurrent
+  // writers never share a temporary file. Mode 0666 lets the umask decide
+  // the final permissions, as for any file the program creates (mkstemp's
+  // 0600 would make every report private).
+  static std::atomic<uint64_t> counter{0};
+  std::string temp_path;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    temp_path = absl::StrCat(directory, "/.", base, ".tmp-", getpid(), "-",
+                             counter.fetch_add(1, std::memory_order_relaxed));
+    fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+              0666);
+    if (fd < 0 && errno != EEXIST) break;
   }
-  return std::unique_ptr<AtomicFileOutput>(
-      new AtomicFileOutput(path, std::move(temp_path), fd));
+  if (fd < 0) {
+    return absl::ErrnoToStatus(
+        errno, absl::StrCat("cannot create a temporary file to write ", path));
+  }
+  return std::unique_ptr<AtomicFileOutput>(new AtomicFileOutput(
+      path, std::move(directory), std::move(temp_path), fd));
 }
 
 AtomicFileOutput::~AtomicFileOutput() {
@@ -64,13 +86,15 @@ absl::Status AtomicFileOutput::Write(absl::string_view bytes) {
 absl::Status AtomicFileOutput::Commit() {
   if (!status_.ok()) return status_;
   if (committed_) return absl::OkStatus();
-  // Without the fsync a crash soon after the rename can leave an empty file.
+  // Without the fsync, a crash soon after the rename can leave an empty file
+  // where the previous one was (delayed allocation on ext4 and others).
   if (fsync(fd_) != 0) {
     return status_ =
                absl::ErrnoToStatus(errno, absl::StrCat("cannot sync ", path_));
   }
   const int fd = fd_;
   fd_ = -1;
+  // close() can be where a deferred write error shows up.
   if (close(fd) != 0) {
     return status_ =
                absl::ErrnoToStatus(errno, absl::StrCat("cannot close ", path_));
@@ -80,6 +104,15 @@ absl::Status AtomicFileOutput::Commit() {
                errno, absl::StrCat("cannot rename the temporary file to ", path_));
   }
   committed_ = true;
+  // Make the rename itself durable. Best effort: the new file is already in
+  // place and visible, so an error here would tell the caller the write
+  // failed when it did not.
+  const int directory_fd =
+      open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory_fd >= 0) {
+    fsync(directory_fd);
+    close(directory_fd);
+  }
   return absl::OkStatus();
 }
 

@@ -62,9 +62,11 @@ class StdioOutput final : public OutputStream {
 };
 
 // Writes a new file atomically: bytes go to a temporary file in the same
-// directory, and Commit() syncs it and renames it over `path`. Destroyed
-// without a successful Commit(), it removes the temporary file and leaves any
-// existing file at `path` as it was.
+// directory (".<name>.tmp-<pid>-<n>", created with mode 0666 less the umask),
+// and Commit() syncs it, renames it over `path` and syncs the directory.
+// Destroyed without a successful Commit(), it removes the temporary file and
+// leaves any existing file at `path` as it was. Errors carry the errno's
+// status code and name `path`.
 class AtomicFileOutput final : public OutputStream {
  public:
   static absl::StatusOr<std::unique_ptr<AtomicFileOutput>> Create(
@@ -75,10 +77,15 @@ class AtomicFileOutput final : public OutputStream {
   absl::Status Commit();
 
  private:
-  AtomicFileOutput(std::string path, std::string temp_path, int fd)
-      : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd) {}
+  AtomicFileOutput(std::string path, std::string directory,
+                   std::string temp_path, int fd)
+      : path_(std::move(path)),
+        directory_(std::move(directory)),
+        temp_path_(std::move(temp_path)),
+        fd_(fd) {}
 
   std::string path_;
+  std::string directory_;  // path_'s, synced after the rename
   std::string temp_path_;
   int fd_;
   bool committed_ = false;

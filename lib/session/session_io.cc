@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "lib/base/output.h"
 #include "lib/base/status.h"
 #include "lib/session/combine.h"
 #include "lib/session/session.h"
@@ -110,13 +111,6 @@ class ScopedFd {
     if (fd_ >= 0) close(fd_);
   }
   int get() const { return fd_; }
-  // Closes now and reports close()'s errno (0 on success): for a written file,
-  // close can be where a deferred write error shows up.
-  int Close() {
-    int fd = fd_;
-    fd_ = -1;
-    return close(fd) == 0 ? 0 : errno;
-  }
 
  private:
   int fd_;
@@ -437,71 +431,10 @@ absl::Status SaveSession(const Session& session, const std::string& path) {
   std::string bytes;
   absl::Status encoded = SerializeSession(session, &bytes);
   if (!encoded.ok()) return WithPrefix(absl::StrCat("save ", path), encoded);
-
-  // The temporary file must be in the destination's directory: rename() is
-  // atomic only within one file system.
-  const size_t slash = path.rfind('/');
-  const std::string directory = slash == std::string::npos ? "."
-                                : slash == 0               ? "/"
-                                                 : path.substr(0, slash);
-  const std::string base =
-      slash == std::string::npos ? path : path.substr(slash + 1);
-
-  // O_EXCL with a name unique to this process and call, so two concurrent
-  // saves never share a temporary file. Mode 0666 lets the umask decide the
-  // final permissions, as for any file the program creates.
-  static std::atomic<uint64_t> counter{0};
-  std::string temp_path;
-  int fd = -1;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    temp_path = absl::StrCat(directory, "/.", base, ".tmp-", getpid(), "-",
-                             counter.fetch_add(1, std::memory_order_relaxed));
-    fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-              0666);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) {
-    return IoError(errno, "cannot create a temporary file to save", path);
-  }
-  ScopedFd file(fd);
-
-  // Removes the temporary file and reports `error_number`.
-  auto fail = [&](int error_number, absl::string_view what) {
-    if (file.get() >= 0) file.Close();
-    unlink(temp_path.c_str());
-    return IoError(error_number, what, path);
-  };
-
-  absl::string_view remaining = bytes;
-  while (!remaining.empty()) {
-    const ssize_t written = write(file.get(), remaining.data(),
-                                  remaining.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return fail(errno, "cannot write");
-    }
-    remaining.remove_prefix(static_cast<size_t>(written));
-  }
-  // Without the fsync, a crash soon after the rename can leave an empty file
-  // where the previous one was (delayed allocation on ext4 and others).
-  if (fsync(file.get()) != 0) return fail(errno, "cannot sync");
-  if (const int error_number = file.Close(); error_number != 0) {
-    return fail(error_number, "cannot close");
-  }
-  if (rename(temp_path.c_str(), path.c_str()) != 0) {
-    return fail(errno, "cannot rename the temporary file to");
-  }
-
-  // Make the rename itself durable. Best effort: the new file is already in
-  // place and visible, so reporting an error here would tell the caller the
-  // save failed when it did not.
-  const int directory_fd =
-      open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (directory_fd >= 0) {
-    fsync(directory_fd);
-    close(directory_fd);
-  }
-  return absl::OkStatus();
+  PYI_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileOutput> file,
+                       AtomicFileOutput::Create(path));
+  PYI_RETURN_IF_ERROR(file->Write(bytes));
+  return file->Commit();
 }
 
 absl::StatusOr<Session> LoadSession(const std::string& path) {

@@ -117,6 +117,29 @@ TEST(AtomicFileOutputTest, AbandonedWriteLeavesTheOldFile) {
   EXPECT_EQ(FilesIn(dir), 1u);
 }
 
+TEST(AtomicFileOutputTest, TheUmaskDecidesPermissionsAndNamesMayRepeat) {
+  const std::string dir = absl::StrCat(TempDir(), "/atomic_mode");
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/report.html";
+  const mode_t old_umask = umask(027);
+  // Two writers of one path at once get separate temporary files.
+  auto first = AtomicFileOutput::Create(path);
+  auto second = AtomicFileOutput::Create(path);
+  umask(old_umask);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE((*first)->Write("first").ok());
+  ASSERT_TRUE((*second)->Write("second").ok());
+  EXPECT_EQ(FilesIn(dir), 2u);
+  ASSERT_TRUE((*first)->Commit().ok());
+  ASSERT_TRUE((*second)->Commit().ok());
+  EXPECT_EQ(ReadFile(path), "second");
+  EXPECT_EQ(FilesIn(dir), 1u);
+  struct stat info;
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0640u);  // 0666 less the umask
+}
+
 TEST(AtomicFileOutputTest, MissingDirectoryIsAClearError) {
   auto file = AtomicFileOutput::Create(TempDir() + "/no/such/dir/out.txt");
   ASSERT_FALSE(file.ok());

@@ -92,20 +92,13 @@ int WriteText(const std::string& text, const std::string& path) {
     }
     return 0;
   }
-  FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) {
-    return Fail(kRuntimeError, absl::StrCat(path, ": cannot open for writing: ",
-                                            std::strerror(errno)));
-  }
-  const bool written =
-      std::fwrite(text.data(), 1, text.size(), file) == text.size();
-  const int saved_errno = errno;
-  if (std::fclose(file) != 0 || !written) {
-    return Fail(kRuntimeError,
-                absl::StrCat(path, ": write failed: ",
-                             std::strerror(written ? errno : saved_errno)));
-  }
-  return 0;
+  // Atomic, as for convert: a failed write leaves no half-written report.
+  absl::StatusOr<std::unique_ptr<AtomicFileOutput>> file =
+      AtomicFileOutput::Create(path);
+  if (!file.ok()) return FailStatus(file.status(), false);
+  absl::Status written = (*file)->Write(text);
+  if (written.ok()) written = (*file)->Commit();
+  return written.ok() ? 0 : FailStatus(written, false);
 }
 
 // Writes a session as a .pb file: atomically to a path, or to stdout when it
