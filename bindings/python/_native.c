@@ -30,8 +30,9 @@
 #if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
 #error "libpyinstrument._native reads CPython 3.11's frame layout"
 #endif
-/* The event path reads a frame's code object without a call (the
- * interpreter frame's f_code), as pyinstrument does on 3.11. */
+/* The event path reads a frame's code object without a call or a
+ * reference count (the interpreter frame's f_code); the frame layout is
+ * internal and version-specific, hence the check above. */
 #define Py_BUILD_CORE
 #include "internal/pycore_frame.h"
 #undef Py_BUILD_CORE
