@@ -1,24 +1,21 @@
 // Runs the C-language tests of capi_c_test.c as GoogleTest cases, so that
 // each is counted and reported on its own.
 
-#include <cstdlib>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "tests/capi/capi_c_test.h"
+#include "tests/util/files.h"
 
 namespace {
+
+using ::pyi_testing::TempDir;
 
 #define PYI_C_TEST(name, ...)                                    \
   TEST(CApiTest, name) {                                         \
     char failure[CAPI_FAILURE_SIZE] = {};                        \
     EXPECT_EQ(capi_test_##name(failure, ##__VA_ARGS__), 0) << failure; \
   }
-
-std::string TempDir() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return dir != nullptr ? dir : "/tmp";
-}
 
 PYI_C_TEST(version)
 PYI_C_TEST(status_strings)

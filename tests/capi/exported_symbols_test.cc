@@ -12,23 +12,14 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/files.h"
 
 namespace {
 
 std::vector<std::string> RunAndReadLines(const std::string& command) {
-  std::vector<std::string> lines;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return lines;
-  char line[4096];
-  while (fgets(line, sizeof(line), pipe) != nullptr) {
-    std::string text(line);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-      text.pop_back();
-    }
-    lines.push_back(text);
-  }
-  EXPECT_EQ(pclose(pipe), 0) << command;
-  return lines;
+  const pyi_testing::CommandResult result = pyi_testing::RunCommand(command);
+  EXPECT_EQ(result.exit_code, 0) << command;
+  return pyi_testing::Lines(result.out);
 }
 
 // Defined dynamic symbols, without version nodes.

@@ -5,9 +5,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <atomic>
 #include <chrono>
@@ -23,9 +20,13 @@
 #include "lib/collect/hot_path.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
+#include "tests/util/files.h"
 
 namespace pyi {
 namespace {
+
+using ::pyi_testing::ReadFile;
+using ::pyi_testing::TempPath;
 
 using internal::FrameEnter;
 using internal::FrameExit;
@@ -41,18 +42,6 @@ uint32_t Frame(const std::string& function) {
       {function, "autosave_test.cc", 1, "tests", 0});
   EXPECT_TRUE(id.ok()) << id.status();
   return *id;
-}
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 // Samples as "f;g duration" strings, for comparison across sessions.

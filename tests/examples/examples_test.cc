@@ -5,28 +5,20 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pyinstrument/pyinstrument.h"
+#include "tests/util/files.h"
 
 namespace {
 
+using ::pyi_testing::ReadFile;
+using ::pyi_testing::TempPath;
+
 using ::testing::HasSubstr;
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 int RunCommand(const std::string& command, std::string* output) {
   const std::string out = TempPath("example_output.txt");

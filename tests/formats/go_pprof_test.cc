@@ -2,11 +2,7 @@
 // what WritePprof writes (-raw and -top exit 0), and the totals, per-sample
 // values and function names it prints must be ours.
 
-#include <stdio.h>
-#include <sys/wait.h>
-
 #include <cstdint>
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -21,41 +17,23 @@
 #include "lib/base/output.h"
 #include "lib/formats/pprof.h"
 #include "lib/session/session.h"
+#include "tests/util/files.h"
 
 namespace pyi {
 namespace {
 
+using ::pyi_testing::TempDir;
+
 constexpr int64_t kMs = 1'000'000;
 constexpr const char* kGo = "/usr/bin/go";
 
-std::string TempDir() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return dir != nullptr ? dir : "/tmp";
-}
-
-struct GoRun {
-  int exit_code = -1;
-  std::string out;
-};
-
 // Runs `go tool pprof <arguments>` with a private Go cache and home, offline.
-GoRun GoPprof(const std::string& arguments) {
+pyi_testing::CommandResult GoPprof(const std::string& arguments) {
   const std::string dir = TempDir();
-  const std::string command = absl::StrCat(
+  return pyi_testing::RunCommand(absl::StrCat(
       "env HOME=", dir, " GOCACHE=", dir, "/gocache GOPATH=", dir,
       "/gopath GOFLAGS= GOPROXY=off GOTOOLCHAIN=local ", kGo,
-      " tool pprof ", arguments, " 2>&1");
-  GoRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t got;
-  while ((got = fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    run.out.append(buffer, got);
-  }
-  const int status = pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+      " tool pprof ", arguments, " 2>&1"));
 }
 
 // A session whose times print exactly in pprof's default units.
@@ -115,7 +93,7 @@ double ParseDuration(absl::string_view text) {
 TEST(GoPprofTest, RawListsOurSamplesAndFunctions) {
   const Session session = TestSession();
   const std::string path = WriteProfile(session);
-  const GoRun run = GoPprof(absl::StrCat("-symbolize=none -raw ", path));
+  const pyi_testing::CommandResult run = GoPprof(absl::StrCat("-symbolize=none -raw ", path));
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_THAT(run.out, ::testing::HasSubstr("PeriodType: wall nanoseconds"));
   EXPECT_THAT(run.out, ::testing::HasSubstr("samples/count wall/nanoseconds"));
@@ -197,7 +175,7 @@ std::map<std::string, double> ParseTop(const std::string& out,
 TEST(GoPprofTest, TopTotalsAndFlatTimesMatchOurs) {
   const Session session = TestSession();
   const std::string path = WriteProfile(session);
-  const GoRun run = GoPprof(absl::StrCat("-symbolize=none -top ", path));
+  const pyi_testing::CommandResult run = GoPprof(absl::StrCat("-symbolize=none -top ", path));
   ASSERT_EQ(run.exit_code, 0) << run.out;
   double total = -1;
   const std::map<std::string, double> flat = ParseTop(run.out, &total);
@@ -218,12 +196,12 @@ TEST(GoPprofTest, TopTotalsAndFlatTimesMatchOurs) {
 TEST(GoPprofTest, SampleCountsMatchOurs) {
   const Session session = TestSession();
   const std::string path = WriteProfile(session);
-  const GoRun run =
+  const pyi_testing::CommandResult run =
       GoPprof(absl::StrCat("-symbolize=none -sample_index=samples -top ", path));
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_THAT(run.out, ::testing::HasSubstr("of 100 total")) << run.out;
   // Threads are labels: -tagfocus keeps one thread.
-  const GoRun worker = GoPprof(
+  const pyi_testing::CommandResult worker = GoPprof(
       absl::StrCat("-symbolize=none -tagfocus=thread=worker -top ", path));
   ASSERT_EQ(worker.exit_code, 0) << worker.out;
   double total = -1;

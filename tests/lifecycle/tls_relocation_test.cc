@@ -5,33 +5,28 @@
 // made threads count as exited and drop every event; only tls_thread may be
 // initial-exec (lib/collect/hot_path.h).
 
-#include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/files.h"
 
 namespace {
 
 // readelf's relocation lines of `path` that set a static TLS offset.
 std::vector<std::string> TlsOffsetRelocations(const std::string& path) {
   const std::string command = "readelf -rW '" + path + "' 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr) << command;
+  const pyi_testing::CommandResult readelf = pyi_testing::RunCommand(command);
+  EXPECT_EQ(readelf.exit_code, 0) << command << "\n" << readelf.out;
+  EXPECT_FALSE(readelf.out.empty()) << command;
   std::vector<std::string> lines;
-  if (pipe == nullptr) return lines;
-  char line[4096];
-  bool any_output = false;
-  while (fgets(line, sizeof(line), pipe) != nullptr) {
-    any_output = true;
-    const std::string text = line;
-    if (text.find("R_X86_64_TPOFF64") != std::string::npos) {
-      lines.push_back(text);
+  for (std::string& line : pyi_testing::Lines(readelf.out)) {
+    if (line.find("R_X86_64_TPOFF64") != std::string::npos) {
+      lines.push_back(std::move(line));
     }
   }
-  EXPECT_EQ(pclose(pipe), 0) << command;
-  EXPECT_TRUE(any_output) << command;
   return lines;
 }
 

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -22,9 +21,13 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "pyinstrument/pyinstrument.h"
+#include "tests/util/files.h"
 #include "tests/util/sanitizer_preload.h"
 
 namespace {
+
+using ::pyi_testing::ReadFile;
+using ::pyi_testing::TempPath;
 
 using ::google::protobuf::Value;
 using ::testing::HasSubstr;
@@ -37,16 +40,6 @@ struct Result {
   std::string out;
   std::string err;
 };
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 Result RunCommand(const std::string& command) {
   const std::string out = TempPath("stdout.txt");

@@ -30,9 +30,13 @@
 #include "gtest/gtest.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
+#include "tests/util/files.h"
 
 namespace pyi {
 namespace {
+
+using ::pyi_testing::ReadFile;
+using ::pyi_testing::TempPath;
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -45,16 +49,6 @@ struct Result {
   std::string out;
   std::string err;
 };
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 bool Exists(const std::string& path) {
   struct stat info;
