@@ -90,13 +90,32 @@ after(async () => {
   server?.close();
 });
 
+// Makes every timer and animation frame in the page fire `delayMs` late, as
+// on a machine too busy to paint: work the viewer defers to after a paint
+// then cannot race the test's next step by luck.
+function delayTimersScript(delayMs) {
+  return `{
+    const setTimeoutNow = window.setTimeout.bind(window);
+    const frameNow = window.requestAnimationFrame.bind(window);
+    window.setTimeout = (callback, ms = 0, ...args) =>
+        setTimeoutNow(callback, Number(ms) + ${delayMs}, ...args);
+    window.requestAnimationFrame = (callback) => {
+      setTimeoutNow(() => frameNow(callback), ${delayMs});
+      return 0;
+    };
+  }`;
+}
+
 // Opens `name` (c_host.html, ...) in a new context and waits for the viewer.
 // Returns the page and a `finish()` that closes it and asserts that nothing
-// went wrong meanwhile.
-async function open(name) {
+// went wrong meanwhile. `timerDelayMs` delays the page's timers (above).
+async function open(name, { timerDelayMs = 0 } = {}) {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
   });
+  if (timerDelayMs > 0) {
+    await context.addInitScript(delayTimersScript(timerDelayMs));
+  }
   const page = await context.newPage();
   const pageUrl = `${origin}/${name}`;
   const problems = [];
@@ -492,8 +511,10 @@ describe('HTML viewer in Chromium', () => {
     }
   });
 
+  // Timers run 1 s late, so a choice written after the next paint rather
+  // than when it is made would be lost by the reload at once.
   test('view and options persist across a reload', async () => {
-    const { page, finish } = await open('demo.html');
+    const { page, finish } = await open('demo.html', { timerDelayMs: 1000 });
     try {
       await switchView(page, 'timeline');
       await openOptions(page);

@@ -3,7 +3,7 @@
 // view's processed tree from them, so every change re-runs the processors
 // in the page.
 
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useState } from "preact/hooks";
 import type { SessionData } from "../data/model";
 import { buildPalette } from "../data/palette";
 import { matchMask, searchFrames } from "../data/search";
@@ -166,10 +166,12 @@ function Viewer({ session, source }: { session: SessionData; source: string }) {
   const [search, setSearch] = useState("");
   const [optionsOpen, setOptionsOpen] = useState(false);
 
-  useEffect(() => {
+  // Layout effects run as the change is committed; plain effects wait for the
+  // next paint, and a reload or a closed tab before it lost the choice.
+  useLayoutEffect(() => {
     saveOptions(store, options);
   }, [options]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     saveView(store, view);
     setViewState(view, true);
   }, [view]);
