@@ -6,9 +6,11 @@
 
 #include "pyinstrument/pyinstrument.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
 #include <string>
@@ -41,7 +43,10 @@ using pyi::capi::InvalidArgument;
 // compiled against a later header pass a larger size; their extra fields are
 // refused rather than silently ignored.
 constexpr uint32_t kOptionsSizeV1 = sizeof(pyi_options);
-constexpr uint32_t kStatsSizeV1 = sizeof(pyi_session_stats);
+// pyi_session_stats grew timing_ticks; a caller built with the older header
+// passes the size without it and gets the fields it knows.
+constexpr uint32_t kStatsSizeV1 = offsetof(pyi_session_stats, timing_ticks);
+constexpr uint32_t kStatsSizeV2 = sizeof(pyi_session_stats);
 constexpr uint32_t kKnownFrameFlags = PYI_FRAME_HIDDEN | PYI_FRAME_PROFILER;
 
 static_assert(PYI_FRAME_HIDDEN == pyi::kFrameHidden, "flag values differ");
@@ -434,16 +439,17 @@ pyi_status pyi_session_get_stats(const pyi_session* session,
                                  pyi_session_stats* out) {
   PYI_API_BEGIN
   if (out == nullptr) return InvalidArgument("out is NULL");
-  if (out->struct_size < kStatsSizeV1) {
+  // The sizes of the two versions of the struct; nothing in between.
+  if (out->struct_size < kStatsSizeV2 && out->struct_size != kStatsSizeV1) {
     return InvalidArgument(absl::StrCat(
         "out->struct_size is ", out->struct_size,
         "; set it to sizeof(pyi_session_stats) before the call"));
   }
-  if (out->struct_size > kStatsSizeV1) {
+  if (out->struct_size > kStatsSizeV2) {
     return Fail(PYI_ERR_VERSION,
                 absl::StrCat("out->struct_size is ", out->struct_size,
                              " but this library knows stats up to ",
-                             kStatsSizeV1, " bytes"));
+                             kStatsSizeV2, " bytes"));
   }
   pyi_status status = CheckStopped(session);
   if (status != PYI_OK) return status;
@@ -456,6 +462,15 @@ pyi_status pyi_session_get_stats(const pyi_session* session,
   out->cpu_time_ns = data.cpu_time_ns;
   out->start_time_unix_ns = data.start_time_unix_ns;
   out->interval_ns = data.interval_ns;
+  if (out->struct_size >= kStatsSizeV2) {
+    out->timing_ticks =
+        data.timing_ticks.has_value() &&
+                *data.timing_ticks <=
+                    static_cast<uint64_t>(
+                        std::numeric_limits<int64_t>::max())
+            ? static_cast<int64_t>(*data.timing_ticks)
+            : -1;
+  }
   return PYI_OK;
   PYI_API_END
 }

@@ -272,10 +272,17 @@ typedef struct pyi_session_stats {
   int64_t cpu_time_ns;        /* process CPU time during the session */
   int64_t start_time_unix_ns; /* wall-clock start */
   int64_t interval_ns;
+  /* Added after the fields above; filled when struct_size covers it (a
+   * caller built with an older header gets the rest). How often the timing
+   * thread ticked over the session, or -1 when the session had none (it
+   * sampled at every event, or was loaded from a format without it). Far
+   * fewer ticks than duration_ns / interval_ns means the machine starved
+   * that thread and the samples are sparse. */
+  int64_t timing_ticks;
 } pyi_session_stats;
 
-/* Fills *out (whose struct_size the caller set). Returns PYI_OK,
- * PYI_ERR_INVALID_ARGUMENT (NULL argument, struct_size too small),
+/* Fills *out (whose struct_size the caller set) up to struct_size. Returns
+ * PYI_OK, PYI_ERR_INVALID_ARGUMENT (NULL argument, struct_size too small),
  * PYI_ERR_VERSION (struct_size larger than this library knows) or
  * PYI_ERR_STATE (session still running). Thread-compatible. */
 PYI_API pyi_status pyi_session_get_stats(const pyi_session *session,

@@ -28,6 +28,9 @@ namespace internal {
 
 std::atomic<uint64_t> g_tick{1};
 std::atomic<int> g_running_sessions{0};
+// Ticks the timing thread has made since the process started (g_tick also
+// moves for other reasons). Sessions report how many fell in their span.
+std::atomic<uint64_t> g_timer_ticks{0};
 __thread ThreadHot* tls_thread __attribute__((tls_model("initial-exec"))) =
     nullptr;
 
@@ -263,6 +266,7 @@ void TimerLoop() {
     uint64_t tick = g_tick.load(std::memory_order_relaxed) + 1;
     if (tick == kTickNever) tick = 1;
     g_tick.store(tick, std::memory_order_relaxed);
+    g_timer_ticks.fetch_add(1, std::memory_order_relaxed);
     // Host callbacks may block (on an interpreter lock); UpdateTimer must be
     // able to take timer_mu meanwhile.
     lock.unlock();
@@ -621,6 +625,8 @@ absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Start(
                                   : opts.interval_ns;
   recorder->start_time_unix_ns_ = RealtimeNowNs();
   recorder->start_process_cpu_ns_ = ProcessCpuNowNs();
+  recorder->start_timer_ticks_ =
+      internal::g_timer_ticks.load(std::memory_order_relaxed);
   const bool thread_cpu = opts.clock.kind() == Clock::Kind::kThreadCpu;
   recorder->start_session_clock_ns_ =
       thread_cpu ? MonotonicNowNs() : opts.clock.Now();
@@ -796,6 +802,7 @@ absl::StatusOr<Session> Recorder::Stop() {
   const int64_t stop_session_clock_ns =
       thread_cpu ? MonotonicNowNs() : options_.clock.Now();
   const int64_t stop_process_cpu_ns = ProcessCpuNowNs();
+  stop_timer_ticks_ = internal::g_timer_ticks.load(std::memory_order_relaxed);
   {
     std::unique_lock<RwLock> lock(collector.mu);
     collector.running[slot_] = nullptr;
@@ -825,6 +832,9 @@ absl::StatusOr<Session> Recorder::Stop() {
   session.cpu_time_ns = stop_process_cpu_ns - start_process_cpu_ns_;
   session.interval_ns = options_.interval_ns;
   session.clock = static_cast<uint32_t>(options_.clock.kind());
+  if (options_.gating == Gating::kTimingThread) {
+    session.timing_ticks = stop_timer_ticks_ - start_timer_ticks_;
+  }
   session.target_description = options_.target_description;
   session.program = ProgramCommandLine();
   session.library_roots = options_.library_roots;
@@ -918,6 +928,7 @@ absl::Status Recorder::SetAutosave(const std::string& path,
     // The new file starts from the session's start.
     autosave_last_clock_ns_ = start_session_clock_ns_;
     autosave_last_cpu_ns_ = start_process_cpu_ns_;
+    autosave_last_timer_ticks_ = start_timer_ticks_;
     Collector& collector = GetCollector();
     std::unique_lock<RwLock> collector_lock(collector.mu);
     std::lock_guard<std::mutex> buffers_lock(buffers_mu_);
@@ -1061,6 +1072,14 @@ absl::Status Recorder::FlushAutosaveLocked(int64_t now_clock_ns,
   chunk.cpu_time_ns = now_cpu_ns - autosave_last_cpu_ns_;
   chunk.interval_ns = options_.interval_ns;
   chunk.clock = static_cast<uint32_t>(options_.clock.kind());
+  // The final chunk (written after Stop) ends where the session did, so the
+  // chunks' ticks add up to the session's.
+  const uint64_t timer_ticks =
+      running() ? internal::g_timer_ticks.load(std::memory_order_relaxed)
+                : stop_timer_ticks_;
+  if (options_.gating == Gating::kTimingThread) {
+    chunk.timing_ticks = timer_ticks - autosave_last_timer_ticks_;
+  }
   chunk.target_description = options_.target_description;
   chunk.program = autosave_program_;
   chunk.library_roots = options_.library_roots;
@@ -1106,6 +1125,7 @@ absl::Status Recorder::FlushAutosaveLocked(int64_t now_clock_ns,
   // (they are owned by buffers_ until Stop, which flushes before clearing).
   autosave_last_clock_ns_ = std::max(autosave_last_clock_ns_, now_clock_ns);
   autosave_last_cpu_ns_ = now_cpu_ns;
+  autosave_last_timer_ticks_ = timer_ticks;
   {
     std::unique_lock<RwLock> lock(collector.mu);
     for (const Pending& entry : pending) {

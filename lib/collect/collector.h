@@ -141,6 +141,8 @@ class Recorder {
   int64_t start_time_unix_ns_ = 0;
   int64_t start_session_clock_ns_ = 0;
   int64_t start_process_cpu_ns_ = 0;
+  uint64_t start_timer_ticks_ = 0;  // internal::g_timer_ticks at Start
+  uint64_t stop_timer_ticks_ = 0;   // and at Stop
   std::atomic<uint64_t> bytes_used_{0};
 
   std::mutex buffers_mu_;
@@ -177,6 +179,7 @@ class Recorder {
   int64_t autosave_interval_ns_ ABSL_GUARDED_BY(autosave_mu_) = 0;
   int64_t autosave_last_clock_ns_ ABSL_GUARDED_BY(autosave_mu_) = 0;
   int64_t autosave_last_cpu_ns_ ABSL_GUARDED_BY(autosave_mu_) = 0;
+  uint64_t autosave_last_timer_ticks_ ABSL_GUARDED_BY(autosave_mu_) = 0;
   std::string autosave_program_ ABSL_GUARDED_BY(autosave_mu_);
 };
 

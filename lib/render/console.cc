@@ -264,6 +264,15 @@ class ConsoleWriter {
     if (session_.UnbalancedExits() > 0) {
       problems.push_back(Plural(session_.UnbalancedExits(), "unbalanced exit"));
     }
+    if (session_.SparseTiming()) {
+      problems.push_back(absl::StrCat(
+          "sparse samples (the timing thread ran ",
+          Plural(*session_.timing_ticks, "time"), " in ",
+          Plural(static_cast<uint64_t>(session_.duration_ns /
+                                       session_.interval_ns),
+                 "interval"),
+          ": a busy machine, or a tick callback that waited)"));
+    }
     if (!problems.empty()) {
       absl::StrAppend(&out_, "  ", palette_.yellow, "Warning:   ",
                       absl::StrJoin(problems, ", "), palette_.end, "\n");

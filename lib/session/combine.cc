@@ -77,6 +77,7 @@ absl::StatusOr<Session> CombineSessions(
   combined.clock = first.clock;
   combined.library_version = first.library_version;
   combined.interval_ns = 0;
+  combined.timing_ticks = uint64_t{0};
   SessionBuilder builder(&combined);
   DistinctList targets, programs, roots;
   // (id, name) -> index into combined.threads.
@@ -92,6 +93,15 @@ absl::StatusOr<Session> CombineSessions(
       return Overflow("CPU times");
     }
     combined.interval_ns = std::max(combined.interval_ns, session->interval_ns);
+    if (combined.timing_ticks.has_value() && session->timing_ticks.has_value()) {
+      if (__builtin_add_overflow(*combined.timing_ticks,
+                                 *session->timing_ticks,
+                                 &*combined.timing_ticks)) {
+        return Overflow("timing ticks");
+      }
+    } else {
+      combined.timing_ticks.reset();
+    }
     targets.Add(session->target_description);
     programs.Add(session->program);
     for (const std::string& root : session->library_roots) roots.Add(root);

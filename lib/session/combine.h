@@ -47,7 +47,8 @@ namespace pyi {
 //     and programs are the distinct non-empty ones joined with "; ";
 //     library_version is the earliest session's;
 //   - interval_ns is the largest: the combined session resolves time no
-//     better than its coarsest part.
+//     better than its coarsest part;
+//   - timing_ticks is the sum when every session has it, else absent.
 // Errors: absl::InvalidArgumentError for no sessions, sessions timed with
 // different clocks (wall time and CPU time do not add up) or a combination
 // whose times overflow int64; ValidateSession's error (absl::DataLossError)

@@ -52,6 +52,13 @@ uint64_t Session::UnbalancedExits() const {
   return count;
 }
 
+bool Session::SparseTiming() const {
+  if (!timing_ticks.has_value() || interval_ns <= 0) return false;
+  const int64_t intervals = duration_ns / interval_ns;
+  return intervals >= 10 &&
+         *timing_ticks < static_cast<uint64_t>(intervals) / 2;
+}
+
 bool Session::IsLibraryFrame(uint32_t frame) const {
   const std::string& file = FilePath(frame);
   for (const std::string& root : library_roots) {
@@ -64,6 +71,7 @@ bool operator==(const Session& a, const Session& b) {
   return a.start_time_unix_ns == b.start_time_unix_ns &&
          a.duration_ns == b.duration_ns && a.cpu_time_ns == b.cpu_time_ns &&
          a.interval_ns == b.interval_ns && a.clock == b.clock &&
+         a.timing_ticks == b.timing_ticks &&
          a.target_description == b.target_description &&
          a.program == b.program && a.library_version == b.library_version &&
          a.library_roots == b.library_roots && a.strings == b.strings &&

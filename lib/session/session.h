@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,11 @@ struct Session {
   int64_t cpu_time_ns = 0;         // process CPU time over the session
   int64_t interval_ns = 1'000'000;
   uint32_t clock = 0;              // pyi_clock the samples were timed with
+  // How often the timing thread ticked over the session, for sessions that
+  // used one (each tick lets every thread take a sample at its next event).
+  // Far fewer ticks than intervals means the machine starved that thread and
+  // the samples are sparse; see SparseTiming().
+  std::optional<uint64_t> timing_ticks;
   std::string target_description;  // what was profiled, for the report header
   std::string program;             // the host program's command line
   std::string library_version;     // libpyinstrument version that recorded it
@@ -126,6 +132,9 @@ struct Session {
   uint64_t SampleCount() const;
   uint64_t DroppedSamples() const;
   uint64_t UnbalancedExits() const;
+  // True when the session lasted at least ten intervals and its timing
+  // thread ticked fewer than half as many times as there were intervals.
+  bool SparseTiming() const;
 
   const std::string& String(uint32_t index) const { return strings[index]; }
   const std::string& FunctionName(uint32_t frame) const {

@@ -176,6 +176,9 @@ void EncodeSession(const Session& session, format::Session* out) {
   out->set_cpu_time_ns(session.cpu_time_ns);
   out->set_interval_ns(session.interval_ns);
   out->set_clock(session.clock);
+  if (session.timing_ticks.has_value()) {
+    out->set_timing_ticks(*session.timing_ticks);
+  }
   out->set_target_description(session.target_description);
   out->set_program(session.program);
   out->set_library_version(session.library_version);
@@ -306,6 +309,7 @@ absl::StatusOr<Session> DecodeSession(const format::Session& in) {
   session.cpu_time_ns = in.cpu_time_ns();
   session.interval_ns = in.interval_ns();
   session.clock = in.clock();
+  if (in.has_timing_ticks()) session.timing_ticks = in.timing_ticks();
   session.target_description = in.target_description();
   session.program = in.program();
   session.library_version = in.library_version();

@@ -11,6 +11,7 @@
 #include "capi_c_test.h"
 
 #include <dirent.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,18 @@ int capi_test_session_lifecycle(char *failure) {
   CHECK(stats.thread_count == 1);
   CHECK(stats.dropped_samples == 0);
   CHECK(stats.unbalanced_exits == 0);
+  CHECK(stats.timing_ticks == -1); /* every-event gating: no timing thread */
+  /* A caller built before timing_ticks existed: the rest is filled, the
+   * memory past its struct is not touched. */
+  memset(&stats, 0, sizeof(stats));
+  stats.timing_ticks = 12345;
+  stats.struct_size = (uint32_t)offsetof(pyi_session_stats, timing_ticks);
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_OK);
+  CHECK(stats.sample_count == 3);
+  CHECK(stats.interval_ns == 1 * MS);
+  CHECK(stats.timing_ticks == 12345);
+  stats.struct_size = sizeof(stats) + 8;
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_ERR_VERSION);
   stats.struct_size = 8;
   CHECK(pyi_session_get_stats(session, &stats) == PYI_ERR_INVALID_ARGUMENT);
 
@@ -216,6 +229,61 @@ int capi_test_session_lifecycle(char *failure) {
   CHECK(strstr(pyi_last_error(), "no-such-renderer") != NULL);
   CHECK(pyi_session_render(session, "text", "no_such_option=1", &report) ==
         PYI_ERR_INVALID_ARGUMENT);
+  pyi_session_free(session);
+  return 0;
+}
+
+/* A timing-thread session whose clock (the fake one) says a second passed
+ * while the timing thread, on real time, had microseconds: the ticks fall
+ * far short of the 1000 intervals, and the report says the samples are
+ * sparse. It would take a half-second stall between start and stop for the
+ * thread to tick 500 times. */
+int capi_test_sparse_timing_ticks_reported(char *failure) {
+  pyi_options options;
+  pyi_session *session = NULL;
+  pyi_session_stats stats;
+  pyi_buffer report = {NULL, 0};
+  pyi_frame_id frame;
+  CHECK(pyi_frame_register("capi_sparse", "app.c", 30, NULL, &frame) ==
+        PYI_OK);
+  CHECK(pyi_options_init(&options) == PYI_OK);
+  CHECK(options.gating == PYI_GATING_TIMING_THREAD);
+  options.clock = PYI_CLOCK_CALLBACK;
+  options.clock_callback = fake_clock;
+  options.interval_ns = 1 * MS;
+  fake_now = 0;
+  CHECK(pyi_session_start(&options, &session) == PYI_OK);
+  pyi_frame_enter(frame);
+  fake_now = 1000 * MS;
+  pyi_frame_exit(frame);
+  CHECK(pyi_session_stop(session) == PYI_OK);
+
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(session, &stats) == PYI_OK);
+  CHECK(stats.duration_ns == 1000 * MS);
+  CHECK(stats.timing_ticks >= 0);
+  CHECK(stats.timing_ticks < 500);
+  CHECK(pyi_session_render(session, "text", "unicode=0,color=0", &report) ==
+        PYI_OK);
+  CHECK(strstr(report.data, "sparse samples (the timing thread ran ") != NULL);
+  CHECK(strstr(report.data, " in 1000 intervals: a busy machine, or a tick callback that waited)") !=
+        NULL);
+  pyi_buffer_free(&report);
+
+  /* The count survives a save and a load. */
+  pyi_buffer saved = {NULL, 0};
+  pyi_session *loaded = NULL;
+  const int64_t ticks = stats.timing_ticks;
+  CHECK(pyi_session_save_to_buffer(session, &saved) == PYI_OK);
+  CHECK(pyi_session_load_from_buffer(saved.data, saved.size, &loaded) ==
+        PYI_OK);
+  memset(&stats, 0, sizeof(stats));
+  stats.struct_size = sizeof(stats);
+  CHECK(pyi_session_get_stats(loaded, &stats) == PYI_OK);
+  CHECK(stats.timing_ticks == ticks);
+  pyi_buffer_free(&saved);
+  pyi_session_free(loaded);
   pyi_session_free(session);
   return 0;
 }
@@ -796,8 +864,10 @@ int capi_test_struct_sizes(char *failure) {
   static const uint32_t too_large[] = {sizeof(pyi_options) + 1,
                                        sizeof(pyi_options) + 8, 4096,
                                        UINT32_MAX};
-  static const uint32_t stats_small[] = {0, 1, 8,
-                                         sizeof(pyi_session_stats) - 1};
+  static const uint32_t stats_small[] = {
+      0, 1, 8, offsetof(pyi_session_stats, timing_ticks) - 1,
+      offsetof(pyi_session_stats, timing_ticks) + 1,
+      sizeof(pyi_session_stats) - 1};
   static const uint32_t stats_large[] = {sizeof(pyi_session_stats) + 1,
                                          sizeof(pyi_session_stats) + 8,
                                          UINT32_MAX};

@@ -14,6 +14,7 @@ int capi_test_options(char *failure);
 int capi_test_null_arguments(char *failure);
 int capi_test_register_interns(char *failure);
 int capi_test_session_lifecycle(char *failure);
+int capi_test_sparse_timing_ticks_reported(char *failure);
 int capi_test_running_session_refuses_reads(char *failure);
 int capi_test_buffer_round_trip(char *failure);
 int capi_test_file_round_trip(char *failure, const char *directory);

@@ -126,11 +126,41 @@ TEST(AutosaveTest, ChunksCombineIntoTheStoppedSession) {
   EXPECT_EQ(loaded->SampleCount(), stopped.SampleCount());
   EXPECT_EQ(loaded->duration_ns, stopped.duration_ns);
   EXPECT_EQ(loaded->target_description, stopped.target_description);
+  // Every-event gating: no timing thread, so no tick count anywhere.
+  EXPECT_FALSE(stopped.timing_ticks.has_value());
+  EXPECT_FALSE(loaded->timing_ticks.has_value());
 
   // LoadSession (what pyi_session_load and the pyi tool use) reads it too.
   absl::StatusOr<Session> via_load = LoadSession(path);
   ASSERT_TRUE(via_load.ok()) << via_load.status();
   EXPECT_EQ(via_load->SampleCount(), stopped.SampleCount());
+}
+
+// With a timing thread, each chunk counts the ticks of its own span, and the
+// final chunk ends where Stop() did: the loaded file has the session's count.
+TEST(AutosaveTest, ChunksCarryTheTimingThreadsTicks) {
+  const std::string path = TempPath("ticks.pyiauto");
+  RecorderOptions options;
+  options.interval_ns = kMs;  // a real timing thread, real clock
+  auto recorder = Recorder::Start(options);
+  ASSERT_TRUE(recorder.ok()) << recorder.status();
+  ASSERT_TRUE((*recorder)->SetAutosave(path, kHour).ok());
+  const uint32_t frame = Frame("ticking");
+  for (int chunk = 0; chunk < 3; ++chunk) {
+    FrameEnter(frame);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    FrameExit(frame);
+    ASSERT_TRUE((*recorder)->FlushAutosave().ok());
+  }
+  absl::StatusOr<Session> stopped = (*recorder)->Stop();
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  ASSERT_TRUE(stopped->timing_ticks.has_value());
+
+  AutosaveLoadInfo info;
+  absl::StatusOr<Session> loaded = ParseAutosave(ReadFile(path), &info);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(info.chunks, 4u);
+  EXPECT_EQ(loaded->timing_ticks, stopped->timing_ticks);
 }
 
 TEST(AutosaveTest, TruncatedLastChunkIsDroppedAndTheRestLoaded) {

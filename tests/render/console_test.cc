@@ -436,6 +436,29 @@ No samples were recorded.
 )txt"));
 }
 
+TEST(ConsoleTest, SparseTimingIsAWarning) {
+  Session session;
+  session.start_time_unix_ns = 1'700'000'000'000'000'000;
+  session.duration_ns = 117'000'000;
+  session.timing_ticks = 1;
+  SessionBuilder builder(&session);
+  builder.AddThread(7, "main").unbalanced_exits = 2;
+  EXPECT_EQ(Render(session, Options("unicode=false")), Golden(R"txt(
+== libpyinstrument =========================================
+  Recorded:  2023-11-14 22:13:20 +00:00
+  Samples:   0
+  Duration:  0.117 s
+  CPU time:  0.000 s
+  Interval:  1 ms
+  Warning:   2 unbalanced exits, sparse samples (the timing thread ran 1 time in 117 intervals: a busy machine, or a tick callback that waited)
+
+Thread main (id 7): 0 samples, 0.000 s
+
+No samples were recorded.
+
+)txt"));
+}
+
 TEST(ConsoleTest, HiddenAndProfilerFramesAreRemoved) {
   Session session;
   SessionBuilder builder(&session);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,31 @@ TEST(CombineSessionsTest, OrdersByStartSumsAndMergesThreads) {
   EXPECT_EQ(thread.nodes.size(), 4u);
   EXPECT_EQ(thread.sample_nodes[1], thread.sample_nodes[3]);
   EXPECT_TRUE(ValidateSession(*combined).ok());
+}
+
+TEST(CombineSessionsTest, SumsTimingTicksOnlyWhenEverySessionHasThem) {
+  std::vector<Session> runs = {
+      MakeRun(/*start_ms=*/1000, "first", "main", 1, "load", 2),
+      MakeRun(/*start_ms=*/2000, "second", "main", 1, "parse", 3),
+  };
+  runs[0].timing_ticks = 3;
+  runs[1].timing_ticks = 0;
+  absl::StatusOr<Session> combined = CombineSessions(runs);
+  ASSERT_TRUE(combined.ok()) << combined.status();
+  EXPECT_EQ(combined->timing_ticks, std::optional<uint64_t>(3));
+
+  runs[1].timing_ticks.reset();  // sampled at every event: no timing thread
+  combined = CombineSessions(runs);
+  ASSERT_TRUE(combined.ok()) << combined.status();
+  EXPECT_FALSE(combined->timing_ticks.has_value());
+
+  // Counts a crafted file could carry: a sum that wraps is refused.
+  runs[0].timing_ticks = std::numeric_limits<uint64_t>::max();
+  runs[1].timing_ticks = 1;
+  combined = CombineSessions(runs);
+  EXPECT_EQ(combined.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(combined.status().message()),
+              HasSubstr("timing ticks"));
 }
 
 TEST(CombineSessionsTest, KeepsThreadsThatDifferInIdOrName) {

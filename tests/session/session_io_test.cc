@@ -47,6 +47,7 @@ Session MakeRichSession() {
   session.cpu_time_ns = 4'200'000'000;
   session.interval_ns = 1'000'000;
   session.clock = 2;
+  session.timing_ticks = 4'987;
   session.target_description = "Program: ./game --level=1 — Ünïcødé ✓";
   session.program = "./game --level=1";
   session.library_version = "0.1.0";
@@ -188,6 +189,21 @@ TEST(SessionIoTest, RoundTripDefaultSession) {
   absl::StatusOr<Session> parsed = ParseSession(Serialize(session));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(*parsed, session);
+}
+
+// Zero ticks (a starved timing thread) is a value, not "no timing thread".
+TEST(SessionIoTest, TimingTicksKeepPresenceThroughARoundTrip) {
+  Session without;
+  absl::StatusOr<Session> parsed = ParseSession(Serialize(without));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_FALSE(parsed->timing_ticks.has_value());
+
+  Session zero;
+  zero.timing_ticks = 0;
+  parsed = ParseSession(Serialize(zero));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_TRUE(parsed->timing_ticks.has_value());
+  EXPECT_EQ(*parsed->timing_ticks, 0u);
 }
 
 TEST(SessionIoTest, RoundTripExtremeNodeIds) {

@@ -238,5 +238,27 @@ TEST(ValidateSessionTest, DurationSumOverflow) {
   ExpectInvalid(session, "sample 2 ends past");
 }
 
+// SparseTiming: at least ten intervals, and fewer ticks than half of them.
+TEST(SessionTest, SparseTimingNeedsATimingThreadTenIntervalsAndFewTicks) {
+  Session session;
+  session.interval_ns = 1'000'000;
+  session.duration_ns = 100'000'000;  // 100 intervals
+  EXPECT_FALSE(session.SparseTiming());  // no timing thread
+  session.timing_ticks = 50;
+  EXPECT_FALSE(session.SparseTiming());  // half: the edge is not sparse
+  session.timing_ticks = 49;
+  EXPECT_TRUE(session.SparseTiming());
+  session.timing_ticks = 0;
+  EXPECT_TRUE(session.SparseTiming());
+
+  session.duration_ns = 9'999'999;  // under ten intervals: too short to say
+  EXPECT_FALSE(session.SparseTiming());
+  session.duration_ns = 10'000'000;
+  EXPECT_TRUE(session.SparseTiming());
+
+  session.interval_ns = 0;  // a damaged header divides by nothing
+  EXPECT_FALSE(session.SparseTiming());
+}
+
 }  // namespace
 }  // namespace pyi

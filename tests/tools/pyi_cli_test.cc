@@ -285,6 +285,19 @@ TEST(PyiCliTest, InfoListsMetadataAndThreads) {
   EXPECT_THAT(result.out, HasSubstr("target:            cli test target\n"));
   EXPECT_THAT(result.out, HasSubstr("threads:           1\n"));
   EXPECT_THAT(result.out, HasSubstr("id 77"));
+  // No timing thread recorded it: no line for its ticks.
+  EXPECT_THAT(result.out, Not(HasSubstr("timing ticks")));
+
+  Session sparse = SampleSession(0, "sparse");
+  sparse.duration_ns = 100'000'000;
+  sparse.interval_ns = 1'000'000;
+  sparse.timing_ticks = 7;
+  const std::string sparse_path = TempPath("sparse.pb");
+  ASSERT_TRUE(SaveSession(sparse, sparse_path).ok());
+  result = RunPyi(absl::StrCat("info ", sparse_path));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out,
+              HasSubstr("timing ticks:      7 (sparse: under half the intervals)\n"));
 }
 
 TEST(PyiCliTest, CombineWritesOneSession) {

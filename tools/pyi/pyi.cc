@@ -256,6 +256,12 @@ int Info(const std::string& path) {
                   session.clock < 3 ? kClocks[session.clock] : "unknown",
                   " clock)\n");
   absl::StrAppend(&out, "samples:           ", session.SampleCount(), "\n");
+  if (session.timing_ticks.has_value()) {
+    absl::StrAppend(&out, "timing ticks:      ", *session.timing_ticks,
+                    session.SparseTiming() ? " (sparse: under half the intervals)"
+                                           : "",
+                    "\n");
+  }
   absl::StrAppend(&out, "dropped samples:   ", session.DroppedSamples(), "\n");
   absl::StrAppend(&out, "unbalanced exits:  ", session.UnbalancedExits(),
                   "\n");
