@@ -593,6 +593,34 @@ std::string ProgramCommandLine() {
   return command_line;
 }
 
+// Interns frames of the global registry into a session being built, each
+// once; an id the registry no longer knows becomes "<unknown frame N>".
+class RegistryFrameInterner {
+ public:
+  explicit RegistryFrameInterner(SessionBuilder* builder) : builder_(builder) {}
+
+  uint32_t operator()(uint32_t registry_id) {
+    auto [it, inserted] = session_frame_of_.try_emplace(registry_id, 0);
+    if (inserted) {
+      RegisteredFrame frame;
+      if (FrameRegistry::Global().Lookup(registry_id, &frame)) {
+        it->second = builder_->InternFrame(frame.function, frame.file,
+                                           frame.line, frame.module,
+                                           frame.flags);
+      } else {
+        it->second = builder_->InternFrame(
+            absl::StrCat("<unknown frame ", registry_id, ">"), "", 0, "", 0);
+      }
+    }
+    return it->second;
+  }
+
+ private:
+  SessionBuilder* builder_;
+  // Registry frame id -> the session's frame index.
+  absl::flat_hash_map<uint32_t, uint32_t> session_frame_of_;
+};
+
 }  // namespace
 
 std::vector<std::string> DefaultLibraryRoots() {
@@ -825,37 +853,13 @@ absl::StatusOr<Session> Recorder::Stop() {
         .IgnoreError();
   }
 
-  Session session;
-  session.start_time_unix_ns = start_time_unix_ns_;
-  session.duration_ns =
-      std::max<int64_t>(0, stop_session_clock_ns - start_session_clock_ns_);
-  session.cpu_time_ns = stop_process_cpu_ns - start_process_cpu_ns_;
-  session.interval_ns = options_.interval_ns;
-  session.clock = static_cast<uint32_t>(options_.clock.kind());
-  if (options_.gating == Gating::kTimingThread) {
-    session.timing_ticks = stop_timer_ticks_ - start_timer_ticks_;
-  }
-  session.target_description = options_.target_description;
-  session.program = ProgramCommandLine();
-  session.library_roots = options_.library_roots;
+  Session session = SessionHeader(
+      stop_session_clock_ns - start_session_clock_ns_,
+      stop_process_cpu_ns - start_process_cpu_ns_,
+      stop_timer_ticks_ - start_timer_ticks_, ProgramCommandLine());
 
   SessionBuilder builder(&session);
-  absl::flat_hash_map<uint32_t, uint32_t> session_frame_of;  // registry id ->
-  FrameRegistry& registry = FrameRegistry::Global();
-  auto session_frame = [&](uint32_t registry_id) {
-    auto [it, inserted] = session_frame_of.try_emplace(registry_id, 0);
-    if (inserted) {
-      RegisteredFrame frame;
-      if (registry.Lookup(registry_id, &frame)) {
-        it->second = builder.InternFrame(frame.function, frame.file,
-                                         frame.line, frame.module, frame.flags);
-      } else {
-        it->second = builder.InternFrame(
-            absl::StrCat("<unknown frame ", registry_id, ">"), "", 0, "", 0);
-      }
-    }
-    return it->second;
-  };
+  RegistryFrameInterner session_frame(&builder);
 
   {
     // Out of the running table, nothing records on behalf of threads any
@@ -887,6 +891,24 @@ absl::StatusOr<Session> Recorder::Stop() {
     thread.unbalanced_exits = buffer->unbalanced_exits;
   }
   buffers_.clear();
+  return session;
+}
+
+Session Recorder::SessionHeader(int64_t duration_ns, int64_t cpu_time_ns,
+                                uint64_t timer_ticks,
+                                std::string program) const {
+  Session session;
+  session.start_time_unix_ns = start_time_unix_ns_;
+  session.duration_ns = std::max<int64_t>(0, duration_ns);
+  session.cpu_time_ns = cpu_time_ns;
+  session.interval_ns = options_.interval_ns;
+  session.clock = static_cast<uint32_t>(options_.clock.kind());
+  if (options_.gating == Gating::kTimingThread) {
+    session.timing_ticks = timer_ticks;
+  }
+  session.target_description = options_.target_description;
+  session.program = std::move(program);
+  session.library_roots = options_.library_roots;
   return session;
 }
 
@@ -1064,42 +1086,20 @@ absl::Status Recorder::FlushAutosaveLocked(int64_t now_clock_ns,
                    });
 
   const bool thread_cpu = options_.clock.kind() == Clock::Kind::kThreadCpu;
-  Session chunk;
-  // Every chunk has the session's start time, so that combining keeps them
-  // in file order and thread offsets stay relative to one start.
-  chunk.start_time_unix_ns = start_time_unix_ns_;
-  chunk.duration_ns = std::max<int64_t>(0, now_clock_ns - autosave_last_clock_ns_);
-  chunk.cpu_time_ns = now_cpu_ns - autosave_last_cpu_ns_;
-  chunk.interval_ns = options_.interval_ns;
-  chunk.clock = static_cast<uint32_t>(options_.clock.kind());
   // The final chunk (written after Stop) ends where the session did, so the
   // chunks' ticks add up to the session's.
   const uint64_t timer_ticks =
       running() ? internal::g_timer_ticks.load(std::memory_order_relaxed)
                 : stop_timer_ticks_;
-  if (options_.gating == Gating::kTimingThread) {
-    chunk.timing_ticks = timer_ticks - autosave_last_timer_ticks_;
-  }
-  chunk.target_description = options_.target_description;
-  chunk.program = autosave_program_;
-  chunk.library_roots = options_.library_roots;
+  // Every chunk has the session's start time (SessionHeader), so that
+  // combining keeps them in file order and thread offsets stay relative to
+  // one start.
+  Session chunk = SessionHeader(now_clock_ns - autosave_last_clock_ns_,
+                                now_cpu_ns - autosave_last_cpu_ns_,
+                                timer_ticks - autosave_last_timer_ticks_,
+                                autosave_program_);
   SessionBuilder builder(&chunk);
-  absl::flat_hash_map<uint32_t, uint32_t> session_frame_of;
-  FrameRegistry& registry = FrameRegistry::Global();
-  auto session_frame = [&](uint32_t registry_id) {
-    auto [it, inserted] = session_frame_of.try_emplace(registry_id, 0);
-    if (inserted) {
-      RegisteredFrame frame;
-      if (registry.Lookup(registry_id, &frame)) {
-        it->second = builder.InternFrame(frame.function, frame.file,
-                                         frame.line, frame.module, frame.flags);
-      } else {
-        it->second = builder.InternFrame(
-            absl::StrCat("<unknown frame ", registry_id, ">"), "", 0, "", 0);
-      }
-    }
-    return it->second;
-  };
+  RegistryFrameInterner session_frame(&builder);
   for (Pending& entry : pending) {
     ThreadSamples& thread = builder.AddThread(entry.thread_id, entry.name);
     thread.start_offset_ns =

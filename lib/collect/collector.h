@@ -169,6 +169,11 @@ class Recorder {
   absl::Status CloseAutosaveLocked(int64_t now_clock_ns, int64_t now_cpu_ns)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(autosave_mu_);
   int64_t SessionClockNow() const;
+  // A session (or autosave chunk) with this recorder's metadata and the
+  // given span; no threads yet. timing_ticks is kept only when the recorder
+  // has a timing thread.
+  Session SessionHeader(int64_t duration_ns, int64_t cpu_time_ns,
+                        uint64_t timer_ticks, std::string program) const;
   std::mutex autosave_mu_;
   std::condition_variable autosave_wakeup_;
   std::thread autosave_thread_;
