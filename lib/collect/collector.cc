@@ -210,6 +210,9 @@ struct Collector {
   std::thread timer;
   bool timer_should_exit = false;  // guarded by timer_mu
   int64_t timer_period_ns = 0;     // guarded by timer_mu; 0: not running
+  // Set by the timing thread when it first runs, cleared once it is joined;
+  // guarded by timer_mu.
+  bool timer_started = false;
 
   // Experimental tick callbacks, by recorder slot. The timing thread holds
   // tick_mu while it calls them, so clearing one waits for a call in
@@ -253,6 +256,8 @@ std::string CurrentThreadOsName(uint64_t thread_id) {
 void TimerLoop() {
   Collector& collector = GetCollector();
   std::unique_lock<std::mutex> lock(collector.timer_mu);
+  collector.timer_started = true;
+  collector.timer_wakeup.notify_all();
   auto next = std::chrono::steady_clock::now();
   while (!collector.timer_should_exit) {
     next += std::chrono::nanoseconds(collector.timer_period_ns);
@@ -305,6 +310,8 @@ absl::Status UpdateTimer() {
       }
       collector.timer_wakeup.notify_all();
       collector.timer.join();
+      std::lock_guard<std::mutex> lock(collector.timer_mu);
+      collector.timer_started = false;
     }
     return absl::OkStatus();
   }
@@ -322,6 +329,14 @@ absl::Status UpdateTimer() {
       return absl::InternalError(
           absl::StrCat("cannot start the timing thread: ", error.what()));
     }
+    // Start returns once the thread has run. A thread that never ran waits
+    // behind every runnable thread for its first slice: under load the
+    // first tick came long after Start (6 spinning processes on 2 cores:
+    // 14-16 of 20 ticks in a session's first 20 ms, 19 with this wait), and
+    // three CI runs got no tick at all in ~100 ms scripts. Blocking here
+    // gives the new thread this core.
+    std::unique_lock<std::mutex> lock(collector.timer_mu);
+    collector.timer_wakeup.wait(lock, [&] { return collector.timer_started; });
   }
   collector.timer_wakeup.notify_all();
   return absl::OkStatus();
@@ -362,6 +377,7 @@ void ForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   new (&collector.tick_mu) std::mutex();
   collector.timer_period_ns = 0;
   collector.timer_should_exit = false;
+  collector.timer_started = false;
   collector.timer_mu.unlock();
   FrameRegistry::Global().UnlockAfterFork();
   // Unlocked first so that a race detector's bookkeeping sees the release.
