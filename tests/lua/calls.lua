@@ -31,7 +31,9 @@ local function sort_slowly()
 end
 
 outer()
-fib(12)
+-- ~1000 leaves, ~50 ms. fib(12) took ~10 ms, and one stall of the timing
+-- thread on a loaded CI machine (they reach 20 ms) left it unsampled.
+fib(15)
 countdown(6)
 make_strings()
 sort_slowly()

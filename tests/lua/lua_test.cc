@@ -194,7 +194,7 @@ TEST_P(LuaModes, NestedCallsCarryTheirBusyTime) {
 
 TEST_P(LuaModes, RecursionNestsAndTailCallsReplaceFrames) {
   const Profile profile = Profiled("calls");
-  // fib(12) recurses: fib under fib under fib...
+  // fib(15) recurses: fib under fib under fib...
   EXPECT_GE(Depth(profile.root, "fib"), 5) << profile.text;
   // countdown tail-calls itself six times; only one frame is ever live, so
   // its busy loop sits right under one countdown frame. (In sample mode the
