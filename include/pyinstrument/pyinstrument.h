@@ -64,12 +64,12 @@ extern "C" {
 
 /* ---- Version ----------------------------------------------------------- */
 
-#define PYI_VERSION_MAJOR 0
-#define PYI_VERSION_MINOR 1
+#define PYI_VERSION_MAJOR 1
+#define PYI_VERSION_MINOR 0
 #define PYI_VERSION_PATCH 0
 #define PYI_VERSION_NUMBER \
   (PYI_VERSION_MAJOR * 10000 + PYI_VERSION_MINOR * 100 + PYI_VERSION_PATCH)
-#define PYI_VERSION_STRING "0.1.0"
+#define PYI_VERSION_STRING "1.0.0"
 
 /* The version of the library actually loaded, as PYI_VERSION_NUMBER (compare
  * with the macro to detect a header/library mismatch). Thread-safe. */

@@ -22,7 +22,7 @@ std::vector<std::string> RunAndReadLines(const std::string& command) {
   return pyi_testing::Lines(result.out);
 }
 
-// Defined dynamic symbols, without version nodes.
+// Defined dynamic symbols, without their version nodes.
 std::set<std::string> DefinedDynamicSymbols() {
   std::set<std::string> symbols;
   for (const std::string& line : RunAndReadLines(
@@ -35,7 +35,8 @@ std::set<std::string> DefinedDynamicSymbols() {
     // table carries the thread-locals of the initial-exec hot path this way,
     // because their TLS relocations name them.
     if (std::islower(static_cast<unsigned char>(fields[1][0]))) continue;
-    symbols.insert(fields[2]);
+    // "pyi_version@@PYI_1.0": the name without its version node.
+    symbols.insert(fields[2].substr(0, fields[2].find('@')));
   }
   return symbols;
 }
