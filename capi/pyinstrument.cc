@@ -21,6 +21,7 @@
 #include "absl/types/span.h"
 #include "capi/session.h"
 #include "capi/status.h"
+#include "capi/struct_size.h"
 #include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
@@ -39,14 +40,41 @@ using pyi::capi::Fail;
 using pyi::capi::FromStatus;
 using pyi::capi::InvalidArgument;
 
-// The size of pyi_options as version 1 of the header defined it. Callers
-// compiled against a later header pass a larger size; their extra fields are
-// refused rather than silently ignored.
-constexpr uint32_t kOptionsSizeV1 = sizeof(pyi_options);
-// pyi_session_stats grew timing_ticks; a caller built with the older header
-// passes the size without it and gets the fields it knows.
-constexpr uint32_t kStatsSizeV1 = offsetof(pyi_session_stats, timing_ticks);
-constexpr uint32_t kStatsSizeV2 = sizeof(pyi_session_stats);
+// The sizes of every version of the versioned structs, oldest first (see
+// capi/struct_size.h). A new field is appended to the header with a comment
+// naming its version, and its version's size is appended here; the
+// static_asserts keep each released layout frozen.
+constexpr size_t kOptionsSizeV1_0 =
+    offsetof(pyi_options, library_root_count) + sizeof(size_t);
+constexpr size_t kOptionsSizes[] = {kOptionsSizeV1_0};
+// Stats before 1.0 ended before timing_ticks; such callers get what they
+// know.
+constexpr size_t kStatsSizeV0_1 = offsetof(pyi_session_stats, timing_ticks);
+constexpr size_t kStatsSizeV1_0 =
+    offsetof(pyi_session_stats, timing_ticks) + sizeof(int64_t);
+constexpr size_t kStatsSizes[] = {kStatsSizeV0_1, kStatsSizeV1_0};
+
+static_assert(sizeof(void*) != 8 || kOptionsSizeV1_0 == 72,
+              "pyi_options 1.0 is frozen");
+static_assert(sizeof(pyi_options) == kOptionsSizes[0],
+              "a field was added to pyi_options: append its version's size "
+              "to kOptionsSizes");
+static_assert(kStatsSizeV0_1 == 64 && kStatsSizeV1_0 == 72,
+              "pyi_session_stats 1.0 is frozen");
+static_assert(sizeof(pyi_session_stats) == kStatsSizeV1_0,
+              "a field was added to pyi_session_stats: append its version's "
+              "size to kStatsSizes");
+static_assert(sizeof(pyi_buffer) == 2 * sizeof(void*),
+              "pyi_buffer is frozen");
+static_assert(offsetof(pyi_hot_thread_state, stack) == 0 &&
+                  offsetof(pyi_hot_thread_state, depth) == sizeof(void*) &&
+                  offsetof(pyi_hot_thread_state, capacity) ==
+                      sizeof(void*) + 4 &&
+                  offsetof(pyi_hot_thread_state, seen_tick) ==
+                      sizeof(void*) + 8 &&
+                  sizeof(pyi_hot_thread_state) == sizeof(void*) + 16,
+              "the inline fast path's thread state is frozen");
+
 constexpr uint32_t kKnownFrameFlags = PYI_FRAME_HIDDEN | PYI_FRAME_PROFILER;
 
 static_assert(PYI_FRAME_HIDDEN == pyi::kFrameHidden, "flag values differ");
@@ -60,20 +88,34 @@ static_assert(PYI_CLOCK_CALLBACK ==
                   static_cast<int>(pyi::Clock::Kind::kCallback),
               "clock values differ");
 
-pyi_status RecorderOptionsFrom(const pyi_options& in,
+// The defaults of every field this library knows.
+pyi_options DefaultOptions() {
+  pyi_options options;
+  std::memset(&options, 0, sizeof(options));
+  options.struct_size = sizeof(options);
+  options.clock = PYI_CLOCK_WALL;
+  options.interval_ns = 1'000'000;
+  options.gating = PYI_GATING_TIMING_THREAD;
+  options.memory_cap_bytes = pyi::RecorderOptions().memory_cap_bytes;
+  return options;
+}
+
+// `caller` as this library's pyi_options: the caller's struct_size bytes,
+// and the defaults for the fields its header did not have.
+pyi_status OptionsFromCaller(const pyi_options& caller, pyi_options* out) {
+  pyi_status status = pyi::capi::CheckStructSize(
+      "options->struct_size", caller.struct_size, kOptionsSizes);
+  if (status != PYI_OK) return status;
+  *out = DefaultOptions();
+  std::memcpy(out, &caller, caller.struct_size);
+  return PYI_OK;
+}
+
+pyi_status RecorderOptionsFrom(const pyi_options& caller,
                                pyi::RecorderOptions* out) {
-  if (in.struct_size < kOptionsSizeV1) {
-    return InvalidArgument(absl::StrCat(
-        "options->struct_size is ", in.struct_size,
-        "; call pyi_options_init() before setting fields"));
-  }
-  if (in.struct_size > kOptionsSizeV1) {
-    return Fail(PYI_ERR_VERSION,
-                absl::StrCat("options->struct_size is ", in.struct_size,
-                             " but this library (", PYI_VERSION_STRING,
-                             ") knows options up to ", kOptionsSizeV1,
-                             " bytes; the header is newer than the library"));
-  }
+  pyi_options in;
+  pyi_status status = OptionsFromCaller(caller, &in);
+  if (status != PYI_OK) return status;
   if (in.reserved0 != 0) {
     return InvalidArgument("options->reserved0 must be 0");
   }
@@ -316,12 +358,6 @@ pyi_status pyi_frame_register_flags(const char* function, const char* file,
   PYI_API_END
 }
 
-void pyi_frame_enter(pyi_frame_id frame) { pyi::internal::FrameEnter(frame); }
-
-void pyi_frame_exit(pyi_frame_id frame) { pyi::internal::FrameExit(frame); }
-
-int pyi_sample_due(void) { return pyi::internal::SampleDue() ? 1 : 0; }
-
 void pyi_thread_sample(const pyi_frame_id* frames, size_t depth) {
   if (frames == nullptr && depth > 0) return;
   // Nothing may escape a void function; a failed sample is simply not taken.
@@ -339,15 +375,23 @@ pyi_status pyi_thread_set_name(const char* name) {
   PYI_API_END
 }
 
-pyi_status pyi_options_init(pyi_options* options) {
+pyi_status pyi_options_init_sized(pyi_options* options, size_t struct_size) {
+  PYI_API_BEGIN
   if (options == nullptr) return InvalidArgument("options is NULL");
-  std::memset(options, 0, sizeof(*options));
-  options->struct_size = sizeof(*options);
-  options->clock = PYI_CLOCK_WALL;
-  options->interval_ns = 1'000'000;
-  options->gating = PYI_GATING_TIMING_THREAD;
-  options->memory_cap_bytes = pyi::RecorderOptions().memory_cap_bytes;
+  pyi_status status = pyi::capi::CheckStructSize("struct_size", struct_size,
+                                                 kOptionsSizes);
+  if (status == PYI_ERR_VERSION) {
+    // The caller's struct is that large; zeroed, it cannot start a session
+    // by accident (its struct_size is refused the same way).
+    std::memset(static_cast<void*>(options), 0, struct_size);
+    options->struct_size = static_cast<uint32_t>(struct_size);
+  }
+  if (status != PYI_OK) return status;
+  const pyi_options defaults = DefaultOptions();
+  std::memcpy(static_cast<void*>(options), &defaults, struct_size);
+  options->struct_size = static_cast<uint32_t>(struct_size);
   return PYI_OK;
+  PYI_API_END
 }
 
 void pyi_buffer_free(pyi_buffer* buffer) {
@@ -361,11 +405,8 @@ pyi_status pyi_session_start(const pyi_options* options, pyi_session** out) {
   PYI_API_BEGIN
   if (out == nullptr) return InvalidArgument("out is NULL");
   *out = nullptr;
-  pyi_options defaults;
-  if (options == nullptr) {
-    pyi_options_init(&defaults);
-    options = &defaults;
-  }
+  const pyi_options defaults = DefaultOptions();
+  if (options == nullptr) options = &defaults;
   pyi::RecorderOptions recorder_options;
   pyi_status status = RecorderOptionsFrom(*options, &recorder_options);
   if (status != PYI_OK) return status;
@@ -439,19 +480,10 @@ pyi_status pyi_session_get_stats(const pyi_session* session,
                                  pyi_session_stats* out) {
   PYI_API_BEGIN
   if (out == nullptr) return InvalidArgument("out is NULL");
-  // The sizes of the two versions of the struct; nothing in between.
-  if (out->struct_size < kStatsSizeV2 && out->struct_size != kStatsSizeV1) {
-    return InvalidArgument(absl::StrCat(
-        "out->struct_size is ", out->struct_size,
-        "; set it to sizeof(pyi_session_stats) before the call"));
-  }
-  if (out->struct_size > kStatsSizeV2) {
-    return Fail(PYI_ERR_VERSION,
-                absl::StrCat("out->struct_size is ", out->struct_size,
-                             " but this library knows stats up to ",
-                             kStatsSizeV2, " bytes"));
-  }
-  pyi_status status = CheckStopped(session);
+  pyi_status status = pyi::capi::CheckStructSize(
+      "out->struct_size", out->struct_size, kStatsSizes);
+  if (status != PYI_OK) return status;
+  status = CheckStopped(session);
   if (status != PYI_OK) return status;
   const pyi::Session& data = session->data;
   out->thread_count = static_cast<uint32_t>(data.threads.size());
@@ -462,7 +494,7 @@ pyi_status pyi_session_get_stats(const pyi_session* session,
   out->cpu_time_ns = data.cpu_time_ns;
   out->start_time_unix_ns = data.start_time_unix_ns;
   out->interval_ns = data.interval_ns;
-  if (out->struct_size >= kStatsSizeV2) {
+  if (out->struct_size >= kStatsSizeV1_0) {
     out->timing_ticks =
         data.timing_ticks.has_value() &&
                 *data.timing_ticks <=

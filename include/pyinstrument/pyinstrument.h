@@ -58,6 +58,17 @@
 #define PYI_API
 #endif
 
+/* C99's inline, spelled so that C89/gnu89 builds of the header work too. */
+#if defined(__cplusplus)
+#define PYI_INLINE inline
+#elif defined(__GNUC__) || defined(__clang__)
+#define PYI_INLINE __inline__
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
+#define PYI_INLINE inline
+#else
+#define PYI_INLINE
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -135,22 +146,25 @@ PYI_API pyi_status pyi_frame_register_flags(const char *function,
 /* Pushes `frame` onto the calling thread's shadow stack. The thread's stack is
  * kept whether or not a session runs, so a session started later sees the
  * frames already entered. Costs a few nanoseconds: no clock read, lock or
- * allocation unless a sample is due. An id that was never registered is
- * reported as "<unknown frame N>" in sessions. Thread-safe (acts on the
- * calling thread only). */
-PYI_API void pyi_frame_enter(pyi_frame_id frame);
+ * allocation unless a sample is due; with GCC or Clang a call compiles to the
+ * inline fast path below, which calls into the library only when a sample is
+ * due, the stack must grow, or the thread is new. An id that was never
+ * registered is reported as "<unknown frame N>" in sessions. Thread-safe
+ * (acts on the calling thread only). */
+PYI_API void(pyi_frame_enter)(pyi_frame_id frame);
 
 /* Pops `frame` from the calling thread's shadow stack. An exit that does not
  * match the top of the stack is counted as unbalanced in every running
  * session and repaired: if `frame` is further down, the frames above it are
- * popped too; if it is not on the stack, the call is ignored. Thread-safe
- * (acts on the calling thread only). */
-PYI_API void pyi_frame_exit(pyi_frame_id frame);
+ * popped too; if it is not on the stack, the call is ignored. Inline like
+ * pyi_frame_enter. Thread-safe (acts on the calling thread only). */
+PYI_API void(pyi_frame_exit)(pyi_frame_id frame);
 
 /* Nonzero when a running session wants a sample from the calling thread: the
  * cheap check for hosts that walk their own stack at safe points (a Lua count
- * hook, an interpreter's eval breaker). Thread-safe. */
-PYI_API int pyi_sample_due(void);
+ * hook, an interpreter's eval breaker). Inline like pyi_frame_enter.
+ * Thread-safe. */
+PYI_API int(pyi_sample_due)(void);
 
 /* Records one sample of the calling thread with a stack the host walked:
  * frames[0] is the outermost frame, frames[depth - 1] the running one. The
@@ -183,8 +197,9 @@ PYI_API pyi_status pyi_thread_set_name(const char *name);
 typedef int64_t (*pyi_clock_fn)(void *user_data);
 
 /* Session options. Always set up with pyi_options_init(), then change fields.
- * Fields are only ever appended; `struct_size` tells the library which
- * version of the struct the caller was compiled with. */
+ * Fields are only ever appended, each with the version that added it;
+ * `struct_size` tells the library which version of the struct the caller was
+ * compiled with, and fields past it take their defaults. */
 typedef struct pyi_options {
   uint32_t struct_size; /* sizeof(pyi_options), set by pyi_options_init */
   uint32_t clock;       /* PYI_CLOCK_*; default PYI_CLOCK_WALL */
@@ -203,11 +218,26 @@ typedef struct pyi_options {
    * Copied. */
   const char *const *library_roots;
   size_t library_root_count;
+  /* End of version 1.0 (72 bytes on 64-bit targets). */
 } pyi_options;
 
-/* Fills *options with the defaults of this header's version. Returns PYI_OK or
- * PYI_ERR_INVALID_ARGUMENT (options NULL). Thread-safe. */
-PYI_API pyi_status pyi_options_init(pyi_options *options);
+/* Fills the first `struct_size` bytes of *options with the defaults and sets
+ * options->struct_size to `struct_size`, the size of pyi_options in the
+ * header the caller was compiled with; nothing past it is written. Callers
+ * use pyi_options_init(), which passes sizeof(pyi_options); bindings that
+ * declare the struct themselves pass the size of their declaration. Returns
+ * PYI_OK, PYI_ERR_INVALID_ARGUMENT (options NULL, or a size that is no
+ * version of the struct) or PYI_ERR_VERSION (a size from a newer header than
+ * this library's; *options is then zeroed). Thread-safe. */
+PYI_API pyi_status pyi_options_init_sized(pyi_options *options,
+                                          size_t struct_size);
+
+/* Fills *options with the defaults of this header's version. Inline, so the
+ * size it passes is the one the caller was compiled with. Returns as
+ * pyi_options_init_sized(). Thread-safe. */
+static PYI_INLINE pyi_status pyi_options_init(pyi_options *options) {
+  return pyi_options_init_sized(options, sizeof(*options));
+}
 
 /* ---- Sessions ------------------------------------------------------------ */
 
@@ -223,7 +253,8 @@ PYI_API pyi_status pyi_options_init(pyi_options *options);
  * session. */
 typedef struct pyi_session pyi_session;
 
-/* Bytes owned by the library; release with pyi_buffer_free(). */
+/* Bytes owned by the library; release with pyi_buffer_free(). Its layout is
+ * frozen for every 1.x release (it has no size field and never grows). */
 typedef struct pyi_buffer {
   char *data;
   size_t size;
@@ -279,10 +310,13 @@ typedef struct pyi_session_stats {
    * fewer ticks than duration_ns / interval_ns means the machine starved
    * that thread and the samples are sparse. */
   int64_t timing_ticks;
+  /* End of version 1.0 (72 bytes). */
 } pyi_session_stats;
 
-/* Fills *out (whose struct_size the caller set) up to struct_size. Returns
- * PYI_OK, PYI_ERR_INVALID_ARGUMENT (NULL argument, struct_size too small),
+/* Fills *out (whose struct_size the caller set) up to struct_size; nothing
+ * past it is written. Returns
+ * PYI_OK, PYI_ERR_INVALID_ARGUMENT (NULL argument, a size that is no version
+ * of the struct),
  * PYI_ERR_VERSION (struct_size larger than this library knows) or
  * PYI_ERR_STATE (session still running). Thread-compatible. */
 PYI_API pyi_status pyi_session_get_stats(const pyi_session *session,
@@ -437,6 +471,83 @@ PYI_API pyi_status pyi_session_import(const char *path, pyi_session **out);
 PYI_API pyi_status pyi_session_import_from_buffer(const void *data,
                                                   size_t size,
                                                   pyi_session **out);
+
+/* ---- Inline fast path ---------------------------------------------------- */
+
+/* pyi_frame_enter(), pyi_frame_exit() and pyi_sample_due() are macros over
+ * the static inline functions below when the compiler supports GCC's
+ * thread-local and atomic extensions, so that a host pays no call into the
+ * shared library per event (the library's functions of the same names stay
+ * exported, for FFI and for taking their address: `(pyi_frame_enter)(id)`
+ * calls the function). Define PYI_NO_INLINE_HOT_PATH before including this
+ * header to always call the functions.
+ *
+ * The fast path reads the calling thread's state through an exported
+ * initial-exec thread-local and compares the thread's last-seen tick with
+ * the library's tick; only when they differ (a sample is due), the stack is
+ * full, or the thread is new does it call the library. The layout below and
+ * the meaning of its fields are part of the ABI, frozen for every 1.x
+ * release. Hosts never touch them directly. */
+typedef struct pyi_hot_thread_state {
+  pyi_frame_id *stack; /* the shadow stack, outermost frame first */
+  uint32_t depth;      /* frames on it */
+  uint32_t capacity;   /* room in `stack` */
+  uint64_t seen_tick;  /* pyi_hot_tick when this thread last checked */
+} pyi_hot_thread_state;
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && \
+    defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ == 8
+
+/* The calling thread's state; never NULL: until a thread's first event it
+ * points at a shared state whose seen_tick the tick never takes, so the
+ * fast path falls through to the library. */
+PYI_API extern __thread pyi_hot_thread_state *pyi_hot_thread
+    __attribute__((tls_model("initial-exec")));
+/* Advanced by the library's timing thread; read with relaxed atomic loads. */
+PYI_API extern uint64_t pyi_hot_tick;
+
+#if !defined(PYI_NO_INLINE_HOT_PATH)
+
+static PYI_INLINE void pyi_frame_enter_inline(pyi_frame_id frame) {
+  pyi_hot_thread_state *thread = pyi_hot_thread;
+  if (__builtin_expect(__atomic_load_n(&pyi_hot_tick, __ATOMIC_RELAXED) ==
+                               thread->seen_tick &&
+                           thread->depth != thread->capacity,
+                       1)) {
+    thread->stack[thread->depth++] = frame;
+    return;
+  }
+  (pyi_frame_enter)(frame);
+}
+
+static PYI_INLINE void pyi_frame_exit_inline(pyi_frame_id frame) {
+  pyi_hot_thread_state *thread = pyi_hot_thread;
+  if (__builtin_expect(__atomic_load_n(&pyi_hot_tick, __ATOMIC_RELAXED) ==
+                               thread->seen_tick &&
+                           thread->depth != 0 &&
+                           thread->stack[thread->depth - 1] == frame,
+                       1)) {
+    --thread->depth;
+    return;
+  }
+  (pyi_frame_exit)(frame);
+}
+
+static PYI_INLINE int pyi_sample_due_inline(void) {
+  if (__builtin_expect(__atomic_load_n(&pyi_hot_tick, __ATOMIC_RELAXED) ==
+                           pyi_hot_thread->seen_tick,
+                       1)) {
+    return 0;
+  }
+  return (pyi_sample_due)();
+}
+
+#define pyi_frame_enter(frame) pyi_frame_enter_inline(frame)
+#define pyi_frame_exit(frame) pyi_frame_exit_inline(frame)
+#define pyi_sample_due() pyi_sample_due_inline()
+
+#endif /* !PYI_NO_INLINE_HOT_PATH */
+#endif /* GCC or Clang, ELF, 64-bit */
 
 /* ---- Experimental (unstable) ------------------------------------------- */
 

@@ -26,13 +26,23 @@
 namespace pyi {
 namespace internal {
 
-std::atomic<uint64_t> g_tick{1};
+pyi_hot_thread_state g_no_thread_state = {nullptr, 0, 0, kTickNever};
+
+}  // namespace internal
+}  // namespace pyi
+
+// The state the header's inline fast path reads (see hot_path.h).
+__thread pyi_hot_thread_state* pyi_hot_thread __attribute__((
+    tls_model("initial-exec"))) = &pyi::internal::g_no_thread_state;
+uint64_t pyi_hot_tick = 1;
+
+namespace pyi {
+namespace internal {
+
 std::atomic<int> g_running_sessions{0};
-// Ticks the timing thread has made since the process started (g_tick also
+// Ticks the timing thread has made since the process started (pyi_hot_tick also
 // moves for other reasons). Sessions report how many fell in their span.
 std::atomic<uint64_t> g_timer_ticks{0};
-__thread ThreadHot* tls_thread __attribute__((tls_model("initial-exec"))) =
-    nullptr;
 
 namespace {
 
@@ -268,9 +278,9 @@ void TimerLoop() {
     collector.timer_wakeup.wait_until(
         lock, next, [&] { return collector.timer_should_exit; });
     if (collector.timer_should_exit) break;
-    uint64_t tick = g_tick.load(std::memory_order_relaxed) + 1;
+    uint64_t tick = CurrentTick() + 1;
     if (tick == kTickNever) tick = 1;
-    g_tick.store(tick, std::memory_order_relaxed);
+    StoreTick(tick);
     g_timer_ticks.fetch_add(1, std::memory_order_relaxed);
     // Host callbacks may block (on an interpreter lock); UpdateTimer must be
     // able to take timer_mu meanwhile.
@@ -398,7 +408,9 @@ struct ThreadExitHook {
 // Creates the calling thread's state on its first event. Returns null when
 // the thread is exiting or memory ran out; the event is then ignored.
 ThreadState* CurrentThreadState() {
-  if (tls_thread != nullptr) return static_cast<ThreadState*>(tls_thread);
+  if (ThreadHot* hot = CurrentThreadHot()) {
+    return static_cast<ThreadState*>(hot);
+  }
   if (tls_thread_exited) return nullptr;
   Collector& collector = GetCollector();
   ThreadState* state = nullptr;
@@ -414,7 +426,7 @@ ThreadState* CurrentThreadState() {
     state = owned.release();
     state->seen_tick = collector.every_event_sessions > 0
                            ? kTickNever
-                           : g_tick.load(std::memory_order_relaxed);
+                           : CurrentTick();
     // A thread that appears while sessions run is timed from now on.
     for (int slot = 0; slot < kMaxRecorders; ++slot) {
       Recorder* recorder = collector.running[slot];
@@ -426,7 +438,7 @@ ThreadState* CurrentThreadState() {
   } catch (const std::bad_alloc&) {
     return nullptr;
   }
-  tls_thread = state;
+  pyi_hot_thread = state;
   // Registers the destructor that unhooks this thread when it exits.
   static thread_local ThreadExitHook exit_hook;
   (void)exit_hook;
@@ -434,7 +446,7 @@ ThreadState* CurrentThreadState() {
 }
 
 void OnThreadExit() {
-  ThreadState* state = static_cast<ThreadState*>(tls_thread);
+  ThreadState* state = static_cast<ThreadState*>(CurrentThreadHot());
   tls_thread_exited = true;
   if (state == nullptr) return;
   Collector& collector = GetCollector();
@@ -444,7 +456,7 @@ void OnThreadExit() {
     threads.erase(std::remove(threads.begin(), threads.end(), state),
                   threads.end());
   }
-  tls_thread = nullptr;
+  pyi_hot_thread = &g_no_thread_state;
   delete state;
 }
 
@@ -506,18 +518,20 @@ void SampleCurrentStack(ThreadHot* hot) {
   std::shared_lock<RwLock> lock(collector.mu);
   state->seen_tick = collector.every_event_sessions > 0
                          ? kTickNever
-                         : g_tick.load(std::memory_order_relaxed);
+                         : CurrentTick();
   RecordDueSamples(collector, state, state->stack, state->depth);
 }
 
 void EnterOnNewThread(uint32_t frame) {
-  if (CurrentThreadState() == nullptr) return;
-  FrameEnter(frame);
+  ThreadState* state = CurrentThreadState();
+  if (state == nullptr) return;
+  EnterSlow(state, frame);
 }
 
 void ExitOnNewThread(uint32_t frame) {
-  if (CurrentThreadState() == nullptr) return;
-  FrameExit(frame);
+  ThreadState* state = CurrentThreadState();
+  if (state == nullptr) return;
+  ExitSlow(state, frame);
 }
 
 namespace {
@@ -699,7 +713,7 @@ absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Start(
       ++collector.every_event_sessions;
       // Send every thread to the cold path at its next event, where it
       // learns to stay there.
-      internal::g_tick.fetch_add(1, std::memory_order_relaxed);
+      internal::BumpTick();
     }
   }
   if (opts.gating == Gating::kTimingThread) {
@@ -828,7 +842,8 @@ absl::StatusOr<Session> Recorder::Stop() {
   const bool thread_cpu = options_.clock.kind() == Clock::Kind::kThreadCpu;
 
   // The stopping thread's time since its last sample belongs in the session.
-  if (ThreadState* self = static_cast<ThreadState*>(internal::tls_thread)) {
+  if (ThreadState* self =
+          static_cast<ThreadState*>(internal::CurrentThreadHot())) {
     std::shared_lock<RwLock> lock(collector.mu);
     ThreadBuffer* buffer = self->buffers[slot_];
     // Only for a thread that called in during the session: one that did
@@ -853,7 +868,7 @@ absl::StatusOr<Session> Recorder::Stop() {
     for (ThreadState* state : collector.threads) state->buffers[slot_] = nullptr;
     if (options_.gating == Gating::kEveryEvent) {
       --collector.every_event_sessions;
-      internal::g_tick.fetch_add(1, std::memory_order_relaxed);
+      internal::BumpTick();
     }
     internal::g_running_sessions.fetch_sub(1, std::memory_order_relaxed);
     slot_ = -1;
@@ -1162,7 +1177,7 @@ void RecordHostStack(absl::Span<const uint32_t> frames) {
   std::shared_lock<RwLock> lock(collector.mu);
   state->seen_tick = collector.every_event_sessions > 0
                          ? internal::kTickNever
-                         : internal::g_tick.load(std::memory_order_relaxed);
+                         : internal::CurrentTick();
   internal::RecordDueSamples(collector, state, frames.data(), frames.size());
 }
 
@@ -1195,7 +1210,7 @@ void SetCurrentThreadName(absl::string_view name) {
 }
 
 std::vector<uint32_t> CurrentThreadStack() {
-  const internal::ThreadHot* hot = internal::tls_thread;
+  const internal::ThreadHot* hot = internal::CurrentThreadHot();
   if (hot == nullptr) return {};
   return std::vector<uint32_t>(hot->stack, hot->stack + hot->depth);
 }

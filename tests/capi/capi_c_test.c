@@ -21,14 +21,7 @@
 
 #include <pyinstrument/pyinstrument.h>
 
-#define CHECK(condition)                                                  \
-  do {                                                                    \
-    if (!(condition)) {                                                   \
-      snprintf(failure, CAPI_FAILURE_SIZE, "%s:%d: %s (last error: %s)", \
-               __FILE__, __LINE__, #condition, pyi_last_error());         \
-      return __LINE__;                                                    \
-    }                                                                     \
-  } while (0)
+#include "c_check.h"
 
 #define MS 1000000
 
@@ -669,17 +662,6 @@ int capi_test_import_bad_input(char *failure, const char *directory) {
  * One function per call family. Every case is an assertion on the exact
  * status; the sweep also runs under --config=asan, which turns any
  * dereference of a freed handle into a failure. */
-
-#define CHECK_STATUS(call, expected)                                        \
-  do {                                                                      \
-    pyi_status status_ = (call);                                            \
-    if (status_ != (expected)) {                                            \
-      snprintf(failure, CAPI_FAILURE_SIZE,                                  \
-               "%s:%d: %s gave %d, expected %s (last error: %s)", __FILE__, \
-               __LINE__, #call, (int)status_, #expected, pyi_last_error()); \
-      return __LINE__;                                                      \
-    }                                                                       \
-  } while (0)
 
 #define NOT_LIVE "is not a live pyi_session (freed or never created)"
 

@@ -34,6 +34,11 @@ int capi_test_hot_path_and_buffers_bad_input(char *failure);
 int capi_test_resample_and_combine_bad_input(char *failure);
 int capi_test_bad_paths(char *failure, const char *directory);
 
+/* abi_frozen_test.c */
+int capi_test_frozen_1_0_options(char *failure);
+int capi_test_struct_larger_than_library_knows(char *failure);
+int capi_test_stats_before_1_0(char *failure);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,5 +42,8 @@ PYI_C_TEST(bad_options_and_names)
 PYI_C_TEST(hot_path_and_buffers_bad_input)
 PYI_C_TEST(resample_and_combine_bad_input)
 PYI_C_TEST(bad_paths, TempDir().c_str())
+PYI_C_TEST(frozen_1_0_options)
+PYI_C_TEST(struct_larger_than_library_knows)
+PYI_C_TEST(stats_before_1_0)
 
 }  // namespace

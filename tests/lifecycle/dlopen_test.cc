@@ -19,7 +19,7 @@ namespace {
 
 // The C ABI, resolved from the loaded library.
 struct Api {
-  decltype(&pyi_options_init) options_init;
+  decltype(&pyi_options_init_sized) options_init_sized;
   decltype(&pyi_session_start) session_start;
   decltype(&pyi_session_stop) session_stop;
   decltype(&pyi_session_free) session_free;
@@ -45,7 +45,7 @@ int64_t FakeClock(void*) { return fake_now; }
 // returns the samples it recorded.
 uint64_t ProfileOnce(const Api& api) {
   pyi_options options;
-  api.options_init(&options);
+  api.options_init_sized(&options, sizeof(options));
   options.clock = PYI_CLOCK_CALLBACK;
   options.clock_callback = &FakeClock;
   options.gating = PYI_GATING_EVERY_EVENT;
@@ -74,7 +74,7 @@ uint64_t ProfileOnce(const Api& api) {
 
 Api Load(void* library) {
   Api api;
-  Resolve(library, "pyi_options_init", &api.options_init);
+  Resolve(library, "pyi_options_init_sized", &api.options_init_sized);
   Resolve(library, "pyi_session_start", &api.session_start);
   Resolve(library, "pyi_session_stop", &api.session_stop);
   Resolve(library, "pyi_session_free", &api.session_free);
@@ -182,7 +182,7 @@ TEST(DlopenTest, DlcloseWhileThreadsThatCalledInAndASessionLive) {
   while (called_in.load() < 4) std::this_thread::yield();
 
   pyi_options options;
-  api.options_init(&options);
+  api.options_init_sized(&options, sizeof(options));
   options.interval_ns = 1'000'000;  // with a timing thread
   pyi_session* running = nullptr;
   ASSERT_EQ(api.session_start(&options, &running), PYI_OK)

@@ -2,8 +2,9 @@
 // thread-local through a dynamic relocation naming that variable. Gold gives
 // the relocation of an initial-exec thread-local with internal linkage the
 // wrong symbol (offset 0 of the TLS block, another variable), which once
-// made threads count as exited and drop every event; only tls_thread may be
-// initial-exec (lib/collect/hot_path.h).
+// made threads count as exited and drop every event; only pyi_hot_thread,
+// the thread state the header's inline fast path reads, may be initial-exec
+// (lib/collect/hot_path.h).
 
 #include <string>
 #include <utility>
@@ -32,10 +33,24 @@ std::vector<std::string> TlsOffsetRelocations(const std::string& path) {
 
 class TlsRelocationTest : public testing::TestWithParam<const char*> {};
 
-TEST_P(TlsRelocationTest, OnlyTlsThreadIsInitialExecAndNamedCorrectly) {
+TEST_P(TlsRelocationTest, OnlyTheHotThreadIsInitialExecAndNamedCorrectly) {
   const std::vector<std::string> relocations = TlsOffsetRelocations(GetParam());
   ASSERT_EQ(relocations.size(), 1u) << testing::PrintToString(relocations);
-  EXPECT_THAT(relocations[0], testing::HasSubstr("_ZN3pyi8internal10tls_threadE"));
+  EXPECT_THAT(relocations[0], testing::HasSubstr(" pyi_hot_thread"));
+}
+
+TEST(TickRelocationTest, TheLibraryReadsTheTickThroughItsGot) {
+  // A host built as a position-independent executable (gcc's default)
+  // reads pyi_hot_tick from a copy in its own data (a copy relocation), so
+  // the library must reach the variable through its GOT, which the dynamic
+  // linker points at that copy, and never directly: it would advance a tick
+  // the host's inline fast path never sees.
+  const pyi_testing::CommandResult readelf =
+      pyi_testing::RunCommand("readelf -rW libpyinstrument.so 2>&1");
+  ASSERT_EQ(readelf.exit_code, 0) << readelf.out;
+  EXPECT_THAT(readelf.out,
+              testing::ContainsRegex("R_X86_64_GLOB_DAT +[0-9a-f]+ "
+                                     "pyi_hot_tick@@PYI_1.0"));
 }
 
 INSTANTIATE_TEST_SUITE_P(

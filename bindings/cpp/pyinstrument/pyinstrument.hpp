@@ -22,8 +22,9 @@
 //     session.Save("game.pb");
 //   }
 //
-// Each PYI_SCOPE registers its call site once (a function-local static) and
-// costs one pyi_frame_enter/pyi_frame_exit pair per execution. Define
+// Each PYI_SCOPE registers its call site on its first pass (a function-local
+// static, initialised at compile time, so later passes check no guard) and
+// costs one inline pyi_frame_enter/pyi_frame_exit pair per pass. Define
 // PYI_DISABLE before including this header (or on the command line) to
 // compile every scope to nothing.
 //
@@ -34,6 +35,7 @@
 #ifndef PYINSTRUMENT_PYINSTRUMENT_HPP_
 #define PYINSTRUMENT_PYINSTRUMENT_HPP_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -79,8 +81,9 @@ inline std::string QualifiedFunctionName(const char* pretty) {
 
 }  // namespace internal
 
-// One registered call site. Registration failures (out of memory) leave the
-// id 0, which ScopeGuard skips: profiling must never break the host.
+// One registered call site, for scopes whose name is known only at run
+// time. Registration failures (out of memory) leave the id 0, which
+// ScopeGuard skips: profiling must never break the host.
 class FrameSite {
  public:
   FrameSite(const std::string& function, const char* file, uint32_t line,
@@ -96,12 +99,62 @@ class FrameSite {
   pyi_frame_id id_ = 0;
 };
 
-// Enters a frame on construction and exits it on destruction.
+namespace internal {
+
+// The call site of a PYI_SCOPE: constant data, and the frame id it
+// registers on its first pass. Its constructor is constexpr, so a
+// function-local static of it is initialised at compile time and a pass
+// pays no guard check, only the load of its id.
+class ScopeSite {
+ public:
+  // `qualify`: `function` is __PRETTY_FUNCTION__, to be shortened to the
+  // qualified name when the site registers.
+  constexpr ScopeSite(const char* function, const char* file, uint32_t line,
+                      bool qualify)
+      : function_(function), file_(file), line_(line), qualify_(qualify) {}
+  ScopeSite(const ScopeSite&) = delete;
+  ScopeSite& operator=(const ScopeSite&) = delete;
+
+  // The site's frame id; 0 while registration fails (out of memory).
+  pyi_frame_id id() const {
+    const pyi_frame_id id = id_.load(std::memory_order_relaxed);
+    if (__builtin_expect(id != 0, 1)) return id;
+    return Register();
+  }
+
+ private:
+  // Threads that race here register the same identity, so they store the
+  // same id.
+  __attribute__((noinline, cold)) pyi_frame_id Register() const {
+    pyi_frame_id id = 0;
+    const std::string name =
+        qualify_ ? QualifiedFunctionName(function_) : std::string(function_);
+    if (pyi_frame_register(name.c_str(), file_, line_, nullptr, &id) !=
+        PYI_OK) {
+      return 0;
+    }
+    id_.store(id, std::memory_order_relaxed);
+    return id;
+  }
+
+  const char* function_;
+  const char* file_;
+  uint32_t line_;
+  bool qualify_;
+  mutable std::atomic<pyi_frame_id> id_{0};
+};
+
+}  // namespace internal
+
+// Enters a frame on construction and exits it on destruction. Through the
+// header's inline fast path, a pass costs no call into the library.
 class ScopeGuard {
  public:
   explicit ScopeGuard(pyi_frame_id id) : id_(id) {
     if (id_ != 0) pyi_frame_enter(id_);
   }
+  explicit ScopeGuard(const internal::ScopeSite& site)
+      : ScopeGuard(site.id()) {}
   ~ScopeGuard() {
     if (id_ != 0) pyi_frame_exit(id_);
   }
@@ -212,18 +265,21 @@ class Session {
 #define PYI_SCOPE_NAMED(name) static_cast<void>(0)
 #else
 // Profiles the rest of the enclosing block as the enclosing function.
-#define PYI_SCOPE()                                                        \
-  static const ::pyi::FrameSite PYI_INTERNAL_CONCAT(pyi_site_, __LINE__)(  \
-      ::pyi::internal::QualifiedFunctionName(__PRETTY_FUNCTION__),         \
-      __FILE__, __LINE__);                                                 \
-  const ::pyi::ScopeGuard PYI_INTERNAL_CONCAT(pyi_scope_, __LINE__)(       \
-      PYI_INTERNAL_CONCAT(pyi_site_, __LINE__).id())
-// Profiles the rest of the enclosing block as a frame called `name`.
-#define PYI_SCOPE_NAMED(name)                                              \
-  static const ::pyi::FrameSite PYI_INTERNAL_CONCAT(pyi_site_, __LINE__)(  \
-      (name), __FILE__, __LINE__);                                         \
-  const ::pyi::ScopeGuard PYI_INTERNAL_CONCAT(pyi_scope_, __LINE__)(       \
-      PYI_INTERNAL_CONCAT(pyi_site_, __LINE__).id())
+#define PYI_SCOPE()                                                       \
+  static ::pyi::internal::ScopeSite PYI_INTERNAL_CONCAT(pyi_site_,        \
+                                                        __LINE__)(        \
+      __PRETTY_FUNCTION__, __FILE__, __LINE__, true);                     \
+  const ::pyi::ScopeGuard PYI_INTERNAL_CONCAT(pyi_scope_, __LINE__)(      \
+      PYI_INTERNAL_CONCAT(pyi_site_, __LINE__))
+// Profiles the rest of the enclosing block as a frame called `name`, a
+// string literal (for a name known only at run time, use a FrameSite and a
+// ScopeGuard).
+#define PYI_SCOPE_NAMED(name)                                             \
+  static ::pyi::internal::ScopeSite PYI_INTERNAL_CONCAT(pyi_site_,        \
+                                                        __LINE__)(        \
+      "" name "", __FILE__, __LINE__, false);                             \
+  const ::pyi::ScopeGuard PYI_INTERNAL_CONCAT(pyi_scope_, __LINE__)(      \
+      PYI_INTERNAL_CONCAT(pyi_site_, __LINE__))
 #endif
 
 #endif  // PYINSTRUMENT_PYINSTRUMENT_HPP_
