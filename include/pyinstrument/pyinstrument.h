@@ -32,6 +32,11 @@
  *   pyi_session_save(session, "profile.pb");
  *   pyi_session_free(session);
  *
+ * Stability: every 1.x release keeps this ABI (SONAME libpyinstrument.so.1,
+ * symbols in version node PYI_1.0 and later nodes for later additions).
+ * Structs that carry `struct_size` only grow at their end; the library
+ * reads and writes only the bytes of the caller's version.
+ *
  * Errors: fallible calls return a pyi_status (PYI_OK is 0, errors are
  * negative); pyi_last_error() holds a message for the calling thread. Calls on
  * the hot path (enter, exit, sample) return nothing and cannot fail; what goes
