@@ -119,7 +119,7 @@ build_make_host() {
   python3 "$check_report" "$dir/report_static.json"
 }
 
-# configure_cmake_host DIR PREFIX: host 2 (host.cc and the README's
+# build_cmake_host DIR PREFIX: host 2 (host.cc and the README's
 # CMakeLists.txt) configured and built in DIR against PREFIX.
 build_cmake_host() {
   local dir=$1 at=$2
@@ -132,8 +132,8 @@ build_cmake_host() {
 
 # ---- Cases ----------------------------------------------------------------
 
-# Bad arguments: one line on stderr, a non-zero exit, nothing created, and
-# no build started.
+# Bad arguments: one line on stderr, a non-zero exit and nothing created.
+# The one line also shows that no build started (Bazel would print more).
 expect_error() {  # expect_error CODE MESSAGE_PART COMMAND...
   local code=$1 message=$2 rc=0
   shift 2
@@ -207,6 +207,7 @@ test_installed_files() {
   readelf -d "$module" | tee "$work/module.txt"
   grep -q "Shared library: \[libpyinstrument.so.1\]" "$work/module.txt" ||
     fail "the Lua module does not link libpyinstrument.so.1"
+  # shellcheck disable=SC2016 # a literal $ORIGIN
   grep -q 'Library runpath: \[\$ORIGIN/../..\]' "$work/module.txt" ||
     fail "the Lua module's RUNPATH is not \$ORIGIN/../.."
   loaded_by ldd "$module" | grep -qx "$lib/libpyinstrument.so.$version" ||
@@ -220,7 +221,7 @@ test_installed_files() {
   [[ $(pkg-config --modversion pyinstrument) == "$version" ]] ||
     fail "pyinstrument.pc says $(pkg-config --modversion pyinstrument), the header $version"
   flags="-lpyinstrument $(tr '\n' ' ' <"$bin/libpyinstrument.a.link_flags")"
-  [[ $(pkg-config --static --libs-only-l pyinstrument | xargs) == "$(echo $flags | xargs)" ]] ||
+  [[ $(pkg-config --static --libs-only-l pyinstrument | xargs) == "$(xargs <<<"$flags")" ]] ||
     fail "pkg-config --static --libs-only-l: $(pkg-config --static --libs-only-l pyinstrument); Bazel: $flags"
   grep -q -- "-labsl_base" <<<"$flags" || fail "the derived flags lack Abseil: $flags"
   # Relocatable: no installed file names the prefix.
@@ -300,6 +301,7 @@ test_cmake_host() {
     printf 'cmake_minimum_required(VERSION 3.19)\nproject(v C)\n'
     for request in "${requests[@]}"; do
       printf 'find_package(pyinstrument %s)\n' "${request%:*}"
+      # shellcheck disable=SC2016 # a CMake variable
       printf 'message(STATUS "find_package(pyinstrument %s): ${pyinstrument_FOUND}")\n' \
         "${request%:*}"
       printf 'unset(pyinstrument_DIR CACHE)\n'
@@ -390,7 +392,8 @@ test_luarocks() {
 # against it and the Lua module loads from it.
 test_release_tarball() {
   local tarball=$work/release/libpyinstrument.tar.gz
-  local name=libpyinstrument-$version-linux-$(uname -m)
+  local name
+  name=libpyinstrument-$version-linux-$(uname -m)
   local unpacked=$work/somewhere/else
   tools/release.sh --output "$tarball"
   tar -tzf "$tarball" >"$work/tarball.txt"

@@ -28,7 +28,7 @@ output=""
 while (($# > 0)); do
   case $1 in
     --output | -o)
-      (($# >= 2)) && [[ -n $2 ]] || die_usage "$1 needs a file name"
+      if (($# < 2)) || [[ -z $2 ]]; then die_usage "$1 needs a file name"; fi
       output=$2
       shift 2
       ;;
