@@ -32,6 +32,9 @@ if ((for_tests)); then
     golang-go            # `go tool pprof` reads our pprof exports in tests
     chromium             # browser tests (speedscope, the HTML viewer)
     abigail-tools        # abidw/abidiff: tools/abi_check.sh
+    # tools/install_test.sh builds hosts against an installed prefix the
+    # ways users do: make with pkg-config, CMake, LuaRocks.
+    make pkg-config cmake luarocks
   )
   # Node.js and npm: the machine's own if it has them, else Debian's.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
