@@ -8,7 +8,6 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -71,6 +70,33 @@ std::string CodeOf(const std::string& text) {
   return without_directives;
 }
 
+// `code` as identifiers and single punctuation characters.
+std::vector<std::string> Tokens(const std::string& code) {
+  std::vector<std::string> tokens;
+  for (size_t i = 0; i < code.size();) {
+    const unsigned char c = static_cast<unsigned char>(code[i]);
+    if (std::isspace(c)) {
+      ++i;
+    } else if (std::isalnum(c) || c == '_' || c == '.') {
+      size_t end = i;
+      while (end < code.size() &&
+             (std::isalnum(static_cast<unsigned char>(code[end])) ||
+              code[end] == '_' || code[end] == '.')) {
+        ++end;
+      }
+      tokens.push_back(code.substr(i, end - i));
+      i = end;
+    } else {
+      tokens.push_back(std::string(1, code[i++]));
+    }
+  }
+  return tokens;
+}
+
+bool IsPyiName(const std::string& token) {
+  return absl::StartsWith(token, "pyi_");
+}
+
 // The names the header declares with PYI_API before its experimental
 // section: the stable C ABI. A declaration's name is its first pyi_
 // identifier that is not a type the header defines.
@@ -79,29 +105,35 @@ std::set<std::string> StableApiOfHeader() {
       pyi_testing::ReadFile("include/pyinstrument/pyinstrument.h");
   EXPECT_FALSE(header.empty());
   header = header.substr(0, header.find("---- Experimental"));
-  const std::string code = CodeOf(header);
-  const std::regex identifier("\\bpyi_[a-z0-9_]+\\b");
+  const std::vector<std::string> tokens = Tokens(CodeOf(header));
+  // Types: `} name ;` ends a struct or enum typedef; `typedef ... name ;`
+  // and `typedef ... (*name)(...)` name the others.
   std::set<std::string> types;
-  const std::regex typedef_name("\\}\\s*(pyi_[a-z0-9_]+)\\s*;|"
-                                "typedef[^;(]*\\b(pyi_[a-z0-9_]+)\\s*;|"
-                                "\\(\\*(pyi_[a-z0-9_]+)\\)");
-  for (std::sregex_iterator it(code.begin(), code.end(), typedef_name), end;
-       it != end; ++it) {
-    for (size_t group = 1; group <= 3; ++group) {
-      if ((*it)[group].matched) types.insert((*it)[group].str());
+  for (size_t i = 0; i + 2 < tokens.size(); ++i) {
+    if (tokens[i] == "}" && IsPyiName(tokens[i + 1]) && tokens[i + 2] == ";") {
+      types.insert(tokens[i + 1]);
     }
+    if (tokens[i] != "typedef") continue;
+    size_t end = i;
+    while (end < tokens.size() && tokens[end] != ";" && tokens[end] != "{") {
+      ++end;
+    }
+    if (end == tokens.size() || tokens[end] == "{") continue;
+    for (size_t k = i; k + 2 < end; ++k) {
+      if (tokens[k] == "(" && tokens[k + 1] == "*" && IsPyiName(tokens[k + 2])) {
+        types.insert(tokens[k + 2]);
+      }
+    }
+    if (IsPyiName(tokens[end - 1])) types.insert(tokens[end - 1]);
   }
   std::set<std::string> names;
-  for (size_t pos = code.find("PYI_API"); pos != std::string::npos;
-       pos = code.find("PYI_API", pos + 1)) {
-    const std::string declaration =
-        code.substr(pos, code.find_first_of(";{", pos) - pos);
-    for (std::sregex_iterator it(declaration.begin(), declaration.end(),
-                                 identifier),
-         end;
-         it != end; ++it) {
-      if (types.count(it->str()) == 0) {
-        names.insert(it->str());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] != "PYI_API") continue;
+    for (size_t k = i + 1; k < tokens.size() && tokens[k] != ";" &&
+                           tokens[k] != "{";
+         ++k) {
+      if (IsPyiName(tokens[k]) && types.count(tokens[k]) == 0) {
+        names.insert(tokens[k]);
         break;
       }
     }
@@ -111,17 +143,20 @@ std::set<std::string> StableApiOfHeader() {
 
 // The names in the version script's nodes, by node.
 std::map<std::string, std::set<std::string>> VersionScriptNodes() {
-  const std::string script =
-      CodeOf(pyi_testing::ReadFile("bazel/pyinstrument.lds"));
-  EXPECT_FALSE(script.empty());
+  const std::vector<std::string> tokens =
+      Tokens(CodeOf(pyi_testing::ReadFile("bazel/pyinstrument.lds")));
+  EXPECT_FALSE(tokens.empty());
   std::map<std::string, std::set<std::string>> nodes;
-  const std::regex node("(PYI_[0-9.]+)\\s*\\{\\s*global:([^}]*)local:");
-  for (std::sregex_iterator it(script.begin(), script.end(), node), end;
-       it != end; ++it) {
-    for (absl::string_view name :
-         absl::StrSplit((*it)[2].str(), absl::ByAnyChar(" \n\t;"),
-                        absl::SkipEmpty())) {
-      nodes[(*it)[1].str()].insert(std::string(name));
+  for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+    if (!absl::StartsWith(tokens[i], "PYI_") || tokens[i + 1] != "{") continue;
+    std::set<std::string>& names = nodes[tokens[i]];
+    bool global = false;
+    for (size_t k = i + 2; k < tokens.size() && tokens[k] != "}"; ++k) {
+      if (tokens[k] == "global" || tokens[k] == "local") {
+        global = tokens[k] == "global";
+      } else if (global && IsPyiName(tokens[k])) {
+        names.insert(tokens[k]);
+      }
     }
   }
   return nodes;
