@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "benchmarks/synthetic_pyisession.h"
+#include "benchmarks/synthetic_session.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/status.h"
@@ -383,6 +385,45 @@ TEST(PyiSessionTest, StartCallStackTrimsOnlyTheCallersOfTheStartFrame) {
   EXPECT_EQ(session->frames[0].flags, static_cast<uint32_t>(kFrameProfiler));
   EXPECT_EQ(session->frames[1].flags, 0u);
   EXPECT_THAT(Console(*session), HasSubstr("\n0.004 outer  a.py:3\n"));
+}
+
+// Frame i of `session` as text: function, file, line, class and flags.
+std::string Describe(const Session& session, uint32_t frame) {
+  const FrameInfo& info = session.frames[frame];
+  return absl::StrCat(session.String(info.function), "|",
+                      session.String(info.file), "|", info.line, "|",
+                      session.String(info.module), "|", info.flags);
+}
+
+TEST(PyiSessionTest, BigFileGivesBackEverySample) {
+  // The benchmark's input, smaller: every sample comes back with its
+  // frames and its duration, in order.
+  SyntheticSessionOptions options;
+  options.samples = 3000;
+  const Session original = MakeSyntheticPythonSession(options);
+  absl::StatusOr<Session> imported =
+      ImportPyiSession(PyiSessionJson(original));
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(imported->start_time_unix_ns, original.start_time_unix_ns);
+  EXPECT_EQ(imported->duration_ns, original.duration_ns);
+  EXPECT_EQ(imported->cpu_time_ns, original.cpu_time_ns);
+  EXPECT_EQ(imported->interval_ns, original.interval_ns);
+  EXPECT_EQ(imported->library_roots, original.library_roots);
+  const ThreadSamples& want = original.threads[0];
+  ASSERT_EQ(imported->threads.size(), 1u);
+  const ThreadSamples& got = imported->threads[0];
+  EXPECT_EQ(got.sample_durations_ns, want.sample_durations_ns);
+  ASSERT_EQ(got.sample_nodes.size(), want.sample_nodes.size());
+  for (size_t s = 0; s < want.sample_nodes.size(); ++s) {
+    const std::vector<uint32_t> want_stack = want.StackOf(want.sample_nodes[s]);
+    const std::vector<uint32_t> got_stack = got.StackOf(got.sample_nodes[s]);
+    ASSERT_EQ(got_stack.size(), want_stack.size()) << "sample " << s;
+    for (size_t d = 0; d < want_stack.size(); ++d) {
+      ASSERT_EQ(Describe(*imported, got_stack[d]),
+                Describe(original, want_stack[d]))
+          << "sample " << s << ", depth " << d;
+    }
+  }
 }
 
 }  // namespace
