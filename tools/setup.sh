@@ -22,6 +22,10 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   zlib1g-dev
+  libsimdjson-dev        # .pyisession import: a JSON parser made for speed
+                         # (On-Demand, in place) instead of protobuf's
+                         # JSON -> Struct route, which also frees the library
+                         # from the full protobuf runtime
   libcli11-dev           # header-only command-line parser for tools/pyi
   python3                # tools/ci_summary.py reads the test XML
   liblua5.4-dev lua5.4   # bindings/lua; tests load its module in lua5.4

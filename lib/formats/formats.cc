@@ -58,15 +58,19 @@ bool StartsLikeJson(absl::string_view bytes) {
   return first != absl::string_view::npos && bytes[first] == '{';
 }
 
-// Detection after any gzip layer is removed.
-absl::StatusOr<Session> ImportPlain(absl::string_view bytes, bool gzipped) {
+// Detection after any gzip layer is removed. `padded`: kPyiSessionPadding
+// readable bytes follow `bytes`, so a .pyisession is parsed in place.
+absl::StatusOr<Session> ImportPlain(absl::string_view bytes, bool gzipped,
+                                    bool padded) {
   if (bytes.empty()) {
     return gzipped ? absl::DataLossError("the gzip data holds nothing")
                    : NotOurFormatError("the file is empty");
   }
   absl::StatusOr<Session> session = ParseSession(bytes);
   if (!IsNotOurFormat(session.status())) return session;
-  if (StartsLikeJson(bytes)) return ImportPyiSession(bytes);
+  if (StartsLikeJson(bytes)) {
+    return padded ? ImportPaddedPyiSession(bytes) : ImportPyiSession(bytes);
+  }
   session = ImportPprof(bytes);
   if (IsNotOurFormat(session.status()) &&
       absl::StartsWith(session.status().message(), "not a pprof profile")) {
@@ -180,23 +184,36 @@ absl::Status ExportSession(const Session& session, ExportFormat format,
   return absl::InvalidArgumentError("unknown export format");
 }
 
-absl::StatusOr<Session> ImportSessionBytes(absl::string_view bytes) {
-  if (!IsGzip(bytes)) return ImportPlain(bytes, false);
+namespace {
+
+// ImportSessionBytes, told whether kPyiSessionPadding bytes follow `bytes`.
+absl::StatusOr<Session> ImportBytes(absl::string_view bytes, bool padded) {
+  if (!IsGzip(bytes)) return ImportPlain(bytes, false, padded);
   PYI_ASSIGN_OR_RETURN(std::string raw, MaybeGunzip(bytes, kMaxPprofBytes));
   if (IsGzip(raw)) {
     return absl::DataLossError("gzip data inside gzip data is not supported");
   }
-  return ImportPlain(raw, true);
+  const size_t size = raw.size();
+  raw.append(kPyiSessionPadding, '\0');
+  return ImportPlain(absl::string_view(raw.data(), size), true, true);
+}
+
+}  // namespace
+
+absl::StatusOr<Session> ImportSessionBytes(absl::string_view bytes) {
+  return ImportBytes(bytes, false);
 }
 
 absl::StatusOr<Session> ImportSessionFile(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  // Room for the padding a .pyisession import reads past the end, which
+  // spares it a copy of the whole file.
   std::string bytes;
   struct stat info;
   if (fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0 &&
       static_cast<uint64_t>(info.st_size) <= kMaxInputBytes) {
-    bytes.reserve(static_cast<size_t>(info.st_size));
+    bytes.reserve(static_cast<size_t>(info.st_size) + kPyiSessionPadding);
   }
   char buffer[64 * 1024];
   while (true) {
@@ -211,14 +228,17 @@ absl::StatusOr<Session> ImportSessionFile(const std::string& path) {
     if (got == 0) break;
     if (bytes.size() + static_cast<size_t>(got) > kMaxInputBytes) {
       close(fd);
-      return absl::ResourceExhaustedError(absl::StrCat(
-          path, ": the file is larger than the import limit of ",
-          kMaxInputBytes, " bytes"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": the file is larger than the import limit of ",
+                       kMaxInputBytes, " bytes"));
     }
     bytes.append(buffer, static_cast<size_t>(got));
   }
   close(fd);
-  absl::StatusOr<Session> session = ImportSessionBytes(bytes);
+  const size_t size = bytes.size();
+  bytes.append(kPyiSessionPadding, '\0');
+  absl::StatusOr<Session> session =
+      ImportBytes(absl::string_view(bytes.data(), size), true);
   if (!session.ok()) return WithPrefix(path, session.status());
   return session;
 }

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/status.h"
+#include "lib/formats/formats.h"
 #include "lib/render/console.h"
 #include "lib/session/session.h"
 
@@ -35,6 +36,15 @@ std::string ReadTestdata(const std::string& name) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string TestdataPath(const std::string& name) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  return srcdir == nullptr || workspace == nullptr
+             ? absl::StrCat("tests/formats/testdata/", name)
+             : absl::StrCat(srcdir, "/", workspace, "/tests/formats/testdata/",
+                            name);
 }
 
 std::string Console(const Session& session, bool show_all = false) {
@@ -385,6 +395,124 @@ TEST(PyiSessionTest, StartCallStackTrimsOnlyTheCallersOfTheStartFrame) {
   EXPECT_EQ(session->frames[0].flags, static_cast<uint32_t>(kFrameProfiler));
   EXPECT_EQ(session->frames[1].flags, 0u);
   EXPECT_THAT(Console(*session), HasSubstr("\n0.004 outer  a.py:3\n"));
+}
+
+TEST(PyiSessionTest, FieldsMayComeInAnyOrder) {
+  // pyinstrument writes frame_records last; a reader must not depend on it.
+  const std::string f = Frame("f", "/a.py", 1);
+  absl::StatusOr<Session> session = ImportPyiSession(absl::StrCat(
+      R"({"frame_records": [[[)", f, R"(], 0.5]], "sys_prefixes": ["/usr"], )"
+      R"("start_time": 1700000000, "duration": 0.5, "start_call_stack": []})"));
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(session->duration_ns, 500'000'000);
+  EXPECT_THAT(session->library_roots, ElementsAre("/usr"));
+}
+
+TEST(PyiSessionTest, ProblemsAreNamedInAFixedOrderOfFields) {
+  // A damaged record and, later in the file, a missing start_time: the
+  // metadata is checked first, wherever it is in the file.
+  const std::string f = Frame("f", "/a.py", 1);
+  absl::StatusOr<Session> session = ImportPyiSession(absl::StrCat(
+      R"({"frame_records": [[[)", f, R"(], -1]], "duration": 1})"));
+  EXPECT_EQ(Code(session), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(session.status().message(), HasSubstr("start_time: missing"));
+  // With the metadata whole, the record is named.
+  session = ImportPyiSession(absl::StrCat(
+      R"({"frame_records": [[[)", f, R"(], 1], [[)", f,
+      R"(], -1]], "duration": 1, "start_time": 1})"));
+  EXPECT_EQ(Code(session), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(session.status().message(),
+              HasSubstr("frame_records[1][1]: time is negative"));
+}
+
+TEST(PyiSessionTest, JsonErrorsAnywhereAreFound) {
+  const std::string f = Frame("f", "/a.py", 1);
+  const struct {
+    std::string text;
+    std::string message;
+  } cases[] = {
+      // In a field the importer does not know, after the records.
+      {File(absl::StrCat("[[[", f, "], 0.1]], \"future\": [1 2]")),
+       "not valid JSON"},
+      {File(absl::StrCat("[[[", f, "], 0.1]], \"future\": {\"a\": tru}")),
+       "not valid JSON"},
+      {File(absl::StrCat("[[[", f, "], 0.1]], \"future\": \"\\q\"")),
+       "not valid JSON"},
+      // A bad escape in a frame string names the frame.
+      {File(R"([[["f\u0000/a.py\u00001\q"], 0.1]])"),
+       "frame_records[0][0][0]: not valid JSON"},
+      {File(absl::StrCat("[[[", f, "] 0.1]]")), "not valid JSON"},
+      {File(absl::StrCat("[[[", f, "], 0.1]]")) + " {}",
+       "text after the top-level object"},
+      {File(absl::StrCat("[[[", f, "], 0.1]], \"duration\": 2")),
+       "the key 'duration' appears twice"},
+      {File(absl::StrCat("[[[", f, "], 0.1]], \"x\": {\"a\": 1, \"a\": 2}")),
+       "the key 'a' appears twice"},
+      {File(absl::StrCat("[[[", f, "], 0.1]], \"x\": ", std::string(40, '['),
+                         std::string(40, ']'))),
+       "nested deeper than 32 levels"},
+      {File(absl::StrCat("[[[", f, "], 1e999]]")), "not valid JSON"},
+      {File(absl::StrCat("[[[\"f\\u0000/a\xff.py\\u00001\"], 0.1]]")),
+       "not valid JSON"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    const absl::StatusOr<Session> session = ImportPyiSession(c.text);
+    EXPECT_EQ(Code(session), absl::StatusCode::kDataLoss) << session.status();
+    EXPECT_THAT(session.status().message(), HasSubstr(c.message));
+  }
+  // The same problems in a document that does not name frame_records make
+  // it a foreign file.
+  for (const char* text :
+       {"{\"a\": [1 2]}", "{\"a\": 1, \"a\": 1}", "{\"a\": 1} 2",
+        "{\"a\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
+        "]]]]]]]]]]]]]]]]]]]]]]]]}"}) {
+    SCOPED_TRACE(text);
+    const absl::StatusOr<Session> session = ImportPyiSession(text);
+    EXPECT_TRUE(IsNotOurFormat(session.status())) << session.status();
+  }
+}
+
+TEST(PyiSessionTest, SpellingsOfOneFrameAreOneFrame) {
+  // "\u0066" is "f": a different spelling of the same identifier. Its
+  // attributes count toward the same frame.
+  absl::StatusOr<Session> session = ImportPyiSession(File(absl::StrCat(
+      "[[[", Frame("f", "/a.py", 1, {"cA"}), "], 0.001], [[",
+      Frame("\\u0066", "/a.py", 1, {"cB"}), "], 0.002], [[",
+      Frame("\\u0066", "/a.py", 1, {"cB", "l3"}), "], 0.002]]")));
+  ASSERT_TRUE(session.ok()) << session.status();
+  ASSERT_EQ(session->frames.size(), 1u);
+  EXPECT_EQ(session->String(session->frames[0].module), "B");
+  EXPECT_EQ(session->threads[0].sample_nodes[0],
+            session->threads[0].sample_nodes[1]);
+}
+
+TEST(PyiSessionTest, PaddedInputIsParsedInPlaceWhateverThePaddingHolds) {
+  const std::string text = ReadTestdata("app.pyisession");
+  const absl::StatusOr<Session> copied = ImportPyiSession(text);
+  ASSERT_TRUE(copied.ok()) << copied.status();
+  // '}' after the text is the case simdjson checks the document's balance
+  // for; any other byte must not matter either.
+  for (char padding : {'}', '\0', '"', '['}) {
+    SCOPED_TRACE(padding);
+    std::string buffer = text + std::string(kPyiSessionPadding, padding);
+    const absl::StatusOr<Session> in_place =
+        ImportPaddedPyiSession(absl::string_view(buffer.data(), text.size()));
+    ASSERT_TRUE(in_place.ok()) << in_place.status();
+    EXPECT_EQ(*in_place, *copied);
+  }
+}
+
+TEST(PyiSessionTest, FilesAndBuffersImportAlike) {
+  // ImportSessionFile reads with padding and parses in place; the buffer
+  // route copies. Both give the same session, and name damage the same way.
+  const absl::StatusOr<Session> from_file =
+      ImportSessionFile(TestdataPath("cli.pyisession"));
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  const absl::StatusOr<Session> from_buffer =
+      ImportSessionBytes(ReadTestdata("cli.pyisession"));
+  ASSERT_TRUE(from_buffer.ok()) << from_buffer.status();
+  EXPECT_EQ(*from_file, *from_buffer);
 }
 
 // Frame i of `session` as text: function, file, line, class and flags.
