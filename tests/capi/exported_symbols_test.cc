@@ -227,25 +227,4 @@ TEST(ExportedSymbolsTest, SonameIsTheMajorVersion) {
                          testing::EndsWith(" libpyinstrument.so.1"))));
 }
 
-TEST(ExportedSymbolsTest, NoStaticCopiesOfDependencies) {
-  // Abseil and protobuf must come from their own shared objects, so that a
-  // host using other versions of them is not disturbed.
-  const std::vector<std::string> needed =
-      RunAndReadLines("objdump -p libpyinstrument.so 2>&1");
-  bool needs_protobuf = false;
-  bool needs_absl = false;
-  for (const std::string& line : needed) {
-    if (absl::StrContains(line, "NEEDED") &&
-        absl::StrContains(line, "libprotobuf.so")) {
-      needs_protobuf = true;
-    }
-    if (absl::StrContains(line, "NEEDED") &&
-        absl::StrContains(line, "libabsl_")) {
-      needs_absl = true;
-    }
-  }
-  EXPECT_TRUE(needs_protobuf);
-  EXPECT_TRUE(needs_absl);
-}
-
 }  // namespace
