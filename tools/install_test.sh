@@ -323,7 +323,11 @@ test_cmake_host() {
 test_protobuf_host() {
   local dir=$work/protobuf-host
   mkdir -p "$dir"
-  cp "$hosts/protobuf_host.cc" "$hosts/Makefile.protobuf" proto/pprof/profile.proto "$dir/"
+  cp "$hosts/protobuf_host.cc" "$hosts/Makefile.protobuf" "$dir/"
+  # Our profile.proto in pprof's own package, as the host has it (ours is
+  # pyinstrument.pprof, so that the two never clash).
+  sed -e 's/^package .*;/package perftools.profiles;/' proto/pprof/profile.proto \
+    >"$dir/profile.proto"
   PKG_CONFIG_PATH=$prefix/lib/pkgconfig make -C "$dir" -f Makefile.protobuf
   local rc=0
   (cd "$dir" && LD_LIBRARY_PATH=$prefix/lib ./protobuf_host report.json 2>stderr.txt) || rc=$?

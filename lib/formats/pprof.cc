@@ -21,7 +21,7 @@
 namespace pyi {
 namespace {
 
-namespace pprof = ::perftools::profiles;
+namespace pprof = ::pyinstrument::pprof;
 
 // ---- Export --------------------------------------------------------------
 

@@ -26,8 +26,10 @@ const std::set<std::string>& Allowed() {
       "libstdc++.so.6",
       "libgcc_s.so.1",
       "ld-linux-x86-64.so.2",
-      // protobuf's full runtime, for the generated code of proto/.
-      "libprotobuf.so.32",
+      // protobuf's lite runtime, for the generated code of proto/. Never
+      // the full runtime (libprotobuf.so): its descriptor pool is the
+      // process's, shared with the host (tests/embed).
+      "libprotobuf-lite.so.32",
       // .pyisession import (lib/formats/pyisession.cc).
       "libsimdjson.so.14",
       // gzip for pprof and the .pb trailer's CRC-32.
@@ -77,7 +79,7 @@ const std::set<std::string>& Allowed() {
 // copy inside ours: a host may load them too, and two copies of one
 // library's state in a process is a bug waiting to happen.
 const char* const kMustBeShared[] = {
-    "libprotobuf.so.32",
+    "libprotobuf-lite.so.32",
     "libsimdjson.so.14",
     "libz.so.1",
     "libabsl_base.so.20220623",

@@ -24,7 +24,7 @@
 namespace pyi {
 namespace {
 
-namespace pprof = ::perftools::profiles;
+namespace pprof = ::pyinstrument::pprof;
 using ::testing::HasSubstr;
 
 constexpr int64_t kMs = 1'000'000;

@@ -1,8 +1,9 @@
 // A host with protobuf of its own: it links the full protobuf runtime
 // (pkg-config protobuf) and compiles its own copy of pprof's profile.proto
-// (package perftools.profiles, the one libpyinstrument uses for its pprof
-// export), so its perftools.profiles.Profile is registered in the full
-// runtime's generated descriptor pool, beside libpyinstrument.so. The host
+// (pprof's package perftools.profiles; libpyinstrument's copy is in
+// pyinstrument.pprof and generated for the lite runtime), so its
+// perftools.profiles.Profile is registered in the full runtime's generated
+// descriptor pool, beside libpyinstrument.so. The host
 // must start, use both and exit 0: it profiles work_a (3 units) and work_b
 // (1 unit) on a clock it advances itself, exports the session as pprof,
 // decodes that with its own Profile class and checks the 3:1 split there.
