@@ -34,40 +34,17 @@ const std::set<std::string>& Allowed() {
       "libsimdjson.so.14",
       // gzip for pprof and the .pb trailer's CRC-32.
       "libz.so.1",
-      // Abseil 20220623: status, strings, containers, time, synchronisation
-      // and what they pull in. Its inline namespace (lts_20220623) keeps
-      // these apart from a host's other Abseil version.
-      "libabsl_bad_optional_access.so.20220623",
-      "libabsl_bad_variant_access.so.20220623",
-      "libabsl_base.so.20220623",
-      "libabsl_city.so.20220623",
-      "libabsl_civil_time.so.20220623",
+      // Abseil 20220623: the libraries our code calls into; they load the
+      // rest of Abseil they need themselves. Its inline namespace
+      // (lts_20220623) keeps these apart from a host's other Abseil.
       "libabsl_cord.so.20220623",
-      "libabsl_cord_internal.so.20220623",
-      "libabsl_cordz_functions.so.20220623",
-      "libabsl_cordz_handle.so.20220623",
       "libabsl_cordz_info.so.20220623",
-      "libabsl_debugging_internal.so.20220623",
-      "libabsl_demangle_internal.so.20220623",
-      "libabsl_exponential_biased.so.20220623",
-      "libabsl_graphcycles_internal.so.20220623",
       "libabsl_hash.so.20220623",
-      "libabsl_hashtablez_sampler.so.20220623",
-      "libabsl_int128.so.20220623",
-      "libabsl_log_severity.so.20220623",
-      "libabsl_low_level_hash.so.20220623",
-      "libabsl_malloc_internal.so.20220623",
       "libabsl_raw_hash_set.so.20220623",
-      "libabsl_raw_logging_internal.so.20220623",
-      "libabsl_spinlock_wait.so.20220623",
-      "libabsl_stacktrace.so.20220623",
       "libabsl_status.so.20220623",
       "libabsl_statusor.so.20220623",
       "libabsl_str_format_internal.so.20220623",
       "libabsl_strings.so.20220623",
-      "libabsl_strings_internal.so.20220623",
-      "libabsl_symbolize.so.20220623",
-      "libabsl_synchronization.so.20220623",
       "libabsl_throw_delegate.so.20220623",
       "libabsl_time.so.20220623",
       "libabsl_time_zone.so.20220623",
@@ -82,7 +59,7 @@ const char* const kMustBeShared[] = {
     "libprotobuf-lite.so.32",
     "libsimdjson.so.14",
     "libz.so.1",
-    "libabsl_base.so.20220623",
+    "libabsl_status.so.20220623",
 };
 
 // `objdump -p` lines of libpyinstrument.so that start with `tag`: their
