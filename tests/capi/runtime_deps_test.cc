@@ -35,8 +35,9 @@ const std::set<std::string>& Allowed() {
       // gzip for pprof and the .pb trailer's CRC-32.
       "libz.so.1",
       // Abseil 20220623: the libraries our code calls into; they load the
-      // rest of Abseil they need themselves. Its inline namespace
-      // (lts_20220623) keeps these apart from a host's other Abseil.
+      // rest of Abseil they need themselves. Their inline namespace
+      // (Debian's absl::debian3) and versioned SONAMEs keep them apart
+      // from a host's other Abseil.
       "libabsl_cord.so.20220623",
       "libabsl_cordz_info.so.20220623",
       "libabsl_hash.so.20220623",
