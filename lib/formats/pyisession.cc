@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/charconv.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -132,6 +133,29 @@ absl::string_view StringBody(std::string_view token) {
   }
   return end >= 2 ? absl::string_view(token.data() + 1, end - 2)
                   : absl::string_view();
+}
+
+// The number `value` holds. simdjson 3.0.1's On-Demand parser returns wrong
+// values for some numbers of more than 19 digits, such as
+// 0.00101666666666666666666 (simdjson issue #2093, fixed upstream after
+// 3.6.2); those are converted again from the token's text, which simdjson
+// has by then checked is a JSON number.
+error_code GetDouble(ondemand::value& value, double* out) {
+  if (error_code error = value.get_double().get(*out)) return error;
+  const std::string_view token = value.raw_json_token();
+  if (token.size() <= 19) return simdjson::SUCCESS;  // the common case
+  size_t digits = 0;
+  size_t end = 0;
+  for (; end < token.size(); ++end) {
+    const char c = token[end];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c != '-' && c != '+' && c != '.' && c != 'e' && c != 'E') {
+      break;  // the whitespace after the number
+    }
+  }
+  if (digits > 19) absl::from_chars(token.data(), token.data() + end, *out);
+  return simdjson::SUCCESS;
 }
 
 // What the importer learns about one frame identifier over the whole file.
@@ -328,7 +352,7 @@ class Importer {
       field->status = WrongType(name, "a number", type);
       return SkipValue(value, 2, name);
     }
-    if (error_code error = value.get_double().get(field->value)) {
+    if (error_code error = GetDouble(value, &field->value)) {
       return Invalid(name, error);
     }
     field->present = true;
@@ -440,7 +464,7 @@ class Importer {
       }
       case json_type::number: {
         double number;
-        error = value.get_double().get(number);
+        error = GetDouble(value, &number);
         break;
       }
       case json_type::boolean: {
@@ -584,7 +608,7 @@ class Importer {
 
   absl::Status ReadTime(ondemand::value& time, uint64_t r, size_t begin) {
     double seconds;
-    if (error_code error = time.get_double().get(seconds)) {
+    if (error_code error = GetDouble(time, &seconds)) {
       const std::string where = absl::StrCat(RecordWhere(r), "[1]");
       if (error != simdjson::INCORRECT_TYPE) return Invalid(where, error);
       PYI_ASSIGN_OR_RETURN(json_type type, TypeOf(time, where));

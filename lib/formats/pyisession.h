@@ -59,7 +59,10 @@
 //     duration, cpu_time, min_interval, target_description, program,
 //     sys_prefixes, sys_path, frame_records, start_call_stack is named; a
 //     JSON error anywhere comes first, except after the first damaged
-//     record, where the rest of frame_records is skipped unchecked.
+//     record, where the rest of frame_records is skipped unchecked. JSON is
+//     as RFC 8259 defines it: invalid escapes ("\e") and numbers with
+//     leading zeros, which protobuf's parser used to let through, are
+//     refused.
 //   - Samples from pyinstrument's async mode: a stack ending in "[await]"
 //     (time spent awaiting) or "[out-of-context]" (strict mode) is a
 //     synthetic leaf with its own meaning in pyinstrument's tree, which a

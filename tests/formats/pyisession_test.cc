@@ -242,6 +242,20 @@ TEST(PyiSessionTest, RoundsTimesToTheNearestNanosecond) {
   EXPECT_EQ(session->start_time_unix_ns, 1700000000'500000000);
 }
 
+TEST(PyiSessionTest, NumbersWithManyDigitsKeepTheirValue) {
+  // simdjson 3.0.1 alone reads the first as 7.46e-29 s.
+  absl::StatusOr<Session> session = ImportPyiSession(absl::StrCat(
+      R"({"start_time": 1700000000.1234567890123456789012, "duration": 1, )",
+      R"("frame_records": [[[)", Frame("f", "/a.py", 1),
+      R"(], 0.00101666666666666666666666666666666666666666666], [[)",
+      Frame("f", "/a.py", 1),
+      R"(], 0.0001111111111111111111111111111111111111111e1]]})"));
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_THAT(session->threads[0].sample_durations_ns,
+              ElementsAre(1'016'667, 1'111'111));
+  EXPECT_EQ(session->start_time_unix_ns, 1700000000'123456717);
+}
+
 TEST(PyiSessionTest, FramesKeepFunctionFileLineClassAndFlags) {
   // Class names and __tracebackhide__ vary per sample; the value seen for
   // the most time wins, as pyinstrument decides per node.
