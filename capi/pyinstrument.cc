@@ -22,6 +22,7 @@
 #include "capi/session.h"
 #include "capi/status.h"
 #include "capi/struct_size.h"
+#include "lib/base/clock.h"
 #include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
@@ -79,14 +80,25 @@ constexpr uint32_t kKnownFrameFlags = PYI_FRAME_HIDDEN | PYI_FRAME_PROFILER;
 
 static_assert(PYI_FRAME_HIDDEN == pyi::kFrameHidden, "flag values differ");
 static_assert(PYI_FRAME_PROFILER == pyi::kFrameProfiler, "flag values differ");
-static_assert(PYI_CLOCK_WALL == static_cast<int>(pyi::Clock::Kind::kWall),
-              "clock values differ");
-static_assert(PYI_CLOCK_THREAD_CPU ==
-                  static_cast<int>(pyi::Clock::Kind::kThreadCpu),
-              "clock values differ");
-static_assert(PYI_CLOCK_CALLBACK ==
-                  static_cast<int>(pyi::Clock::Kind::kCallback),
-              "clock values differ");
+// The C header's clocks, PYI_CLOCK_* (fixed by the ABI), as the library's
+// kinds (fixed by the .pb format). A new clock adds its row here.
+struct CClock {
+  uint32_t value;
+  const char* name;  // the macro's name, for messages
+  pyi::ClockKind kind;
+};
+constexpr CClock kCClocks[] = {
+    {PYI_CLOCK_WALL, "PYI_CLOCK_WALL", pyi::ClockKind::kWall},
+    {PYI_CLOCK_THREAD_CPU, "PYI_CLOCK_THREAD_CPU", pyi::ClockKind::kThreadCpu},
+    {PYI_CLOCK_CALLBACK, "PYI_CLOCK_CALLBACK", pyi::ClockKind::kCallback},
+};
+constexpr bool CClocksMatch() {
+  for (const CClock& clock : kCClocks) {
+    if (clock.value != static_cast<uint32_t>(clock.kind)) return false;
+  }
+  return true;
+}
+static_assert(CClocksMatch(), "a PYI_CLOCK_* value differs from its kind's");
 
 // The defaults of every field this library knows.
 pyi_options DefaultOptions() {
@@ -124,25 +136,21 @@ pyi_status RecorderOptionsFrom(const pyi_options& caller,
         "options->interval_ns must be positive, got ", in.interval_ns));
   }
   out->interval_ns = in.interval_ns;
-  switch (in.clock) {
-    case PYI_CLOCK_WALL:
-      out->clock = pyi::Clock::Wall();
-      break;
-    case PYI_CLOCK_THREAD_CPU:
-      out->clock = pyi::Clock::ThreadCpu();
-      break;
-    case PYI_CLOCK_CALLBACK:
-      if (in.clock_callback == nullptr) {
-        return InvalidArgument(
-            "options->clock is PYI_CLOCK_CALLBACK but clock_callback is NULL");
-      }
-      out->clock =
-          pyi::Clock::FromCallback(in.clock_callback, in.clock_user_data);
-      break;
-    default:
-      return InvalidArgument(
-          absl::StrCat("options->clock has unknown value ", in.clock));
+  const CClock* clock = nullptr;
+  for (const CClock& known : kCClocks) {
+    if (known.value == in.clock) clock = &known;
   }
+  if (clock == nullptr) {
+    return InvalidArgument(
+        absl::StrCat("options->clock has unknown value ", in.clock));
+  }
+  if (pyi::TraitsOf(clock->kind).host_function &&
+      in.clock_callback == nullptr) {
+    return InvalidArgument(absl::StrCat("options->clock is ", clock->name,
+                                        " but clock_callback is NULL"));
+  }
+  out->clock =
+      pyi::Clock::OfKind(clock->kind, in.clock_callback, in.clock_user_data);
   switch (in.gating) {
     case PYI_GATING_TIMING_THREAD:
       out->gating = pyi::Gating::kTimingThread;

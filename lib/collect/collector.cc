@@ -460,26 +460,38 @@ void OnThreadExit() {
   delete state;
 }
 
-// The time of `recorder`'s clock on this thread, reading the wall clock at
-// most once per sample across recorders.
-int64_t ReadClock(const Recorder& recorder, int64_t* wall_now) {
-  const Clock& clock = recorder.options().clock;
-  if (clock.kind() != Clock::Kind::kWall) return clock.Now();
-  if (*wall_now < 0) *wall_now = clock.Now();
-  return *wall_now;
-}
+// Clock readings for one sample across the running sessions: a clock that
+// calls no host function is read once per sample and kind, however many
+// sessions use it.
+class ClockReadings {
+ public:
+  int64_t Now(const Clock& clock) {
+    const size_t kind = static_cast<size_t>(clock.kind());
+    if (clock.traits().host_function || kind >= kCached) return clock.Now();
+    if (!read_[kind]) {
+      value_[kind] = clock.Now();
+      read_[kind] = true;
+    }
+    return value_[kind];
+  }
+
+ private:
+  static constexpr size_t kCached = 4;
+  bool read_[kCached] = {};
+  int64_t value_[kCached] = {};
+};
 
 // Records `frames` on every running session for which a sample is due.
 // Caller holds Collector::mu in shared mode.
 void RecordDueSamples(const Collector& collector, ThreadState* state,
                       const uint32_t* frames, size_t depth) {
-  int64_t wall_now = -1;
+  ClockReadings clocks;
   for (int slot = 0; slot < kMaxRecorders; ++slot) {
     Recorder* recorder = collector.running[slot];
     if (recorder == nullptr) continue;
     ThreadBuffer* buffer = state->buffers[slot];
     buffer->touched = true;
-    const int64_t now = ReadClock(*recorder, &wall_now);
+    const int64_t now = clocks.Now(recorder->options().clock);
     if (!buffer->has_base) {
       buffer->has_base = true;
       buffer->base_ns = now;
@@ -685,9 +697,7 @@ absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Start(
   recorder->start_process_cpu_ns_ = ProcessCpuNowNs();
   recorder->start_timer_ticks_ =
       internal::g_timer_ticks.load(std::memory_order_relaxed);
-  const bool thread_cpu = opts.clock.kind() == Clock::Kind::kThreadCpu;
-  recorder->start_session_clock_ns_ =
-      thread_cpu ? MonotonicNowNs() : opts.clock.Now();
+  recorder->start_session_clock_ns_ = opts.clock.SpanNow();
 
   Collector& collector = GetCollector();
   {
@@ -698,12 +708,14 @@ absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Start(
       return absl::ResourceExhaustedError(absl::StrCat(
           "at most ", kMaxRecorders, " sessions can run at once"));
     }
-    // Threads already running are timed from the session's start; a
-    // per-thread CPU clock can only be read by its own thread, so those
-    // threads start timing at their next event instead.
+    // Threads already running are timed from the session's start when this
+    // thread can read the clock for them; otherwise (a per-thread clock)
+    // they start timing at their next event.
+    const bool timed_from_start =
+        opts.clock.traits().readable_from_other_threads;
     for (ThreadState* state : collector.threads) {
       state->buffers[slot] = recorder->NewBuffer(
-          state->thread_id, state->name, !thread_cpu,
+          state->thread_id, state->name, timed_from_start,
           recorder->start_session_clock_ns_);
     }
     recorder->slot_ = slot;
@@ -839,7 +851,7 @@ absl::StatusOr<Session> Recorder::Stop() {
     std::lock_guard<std::mutex> lock(collector.tick_mu);
     collector.ticks[slot_] = {};
   }
-  const bool thread_cpu = options_.clock.kind() == Clock::Kind::kThreadCpu;
+  const bool per_thread = options_.clock.traits().per_thread;
 
   // The stopping thread's time since its last sample belongs in the session.
   if (ThreadState* self =
@@ -858,8 +870,7 @@ absl::StatusOr<Session> Recorder::Stop() {
     }
   }
 
-  const int64_t stop_session_clock_ns =
-      thread_cpu ? MonotonicNowNs() : options_.clock.Now();
+  const int64_t stop_session_clock_ns = options_.clock.SpanNow();
   const int64_t stop_process_cpu_ns = ProcessCpuNowNs();
   stop_timer_ticks_ = internal::g_timer_ticks.load(std::memory_order_relaxed);
   {
@@ -910,7 +921,7 @@ absl::StatusOr<Session> Recorder::Stop() {
     if (!buffer->touched) continue;
     ThreadSamples& thread = builder.AddThread(buffer->thread_id, buffer->name);
     thread.start_offset_ns =
-        thread_cpu ? 0 : buffer->base_ns - start_session_clock_ns_;
+        per_thread ? 0 : buffer->base_ns - start_session_clock_ns_;
     thread.nodes.resize(buffer->nodes.size());
     for (size_t n = 1; n < buffer->nodes.size(); ++n) {
       thread.nodes[n] = StackNode{buffer->nodes[n].parent,
@@ -933,7 +944,7 @@ Session Recorder::SessionHeader(int64_t duration_ns, int64_t cpu_time_ns,
   session.duration_ns = std::max<int64_t>(0, duration_ns);
   session.cpu_time_ns = cpu_time_ns;
   session.interval_ns = options_.interval_ns;
-  session.clock = static_cast<uint32_t>(options_.clock.kind());
+  session.clock = options_.clock.kind();
   if (options_.gating == Gating::kTimingThread) {
     session.timing_ticks = timer_ticks;
   }
@@ -943,11 +954,7 @@ Session Recorder::SessionHeader(int64_t duration_ns, int64_t cpu_time_ns,
   return session;
 }
 
-int64_t Recorder::SessionClockNow() const {
-  return options_.clock.kind() == Clock::Kind::kThreadCpu
-             ? MonotonicNowNs()
-             : options_.clock.Now();
-}
+int64_t Recorder::SessionClockNow() const { return options_.clock.SpanNow(); }
 
 absl::Status Recorder::SetAutosave(const std::string& path,
                                    int64_t interval_ns) {
@@ -1116,7 +1123,7 @@ absl::Status Recorder::FlushAutosaveLocked(int64_t now_clock_ns,
                      return a.thread_id < b.thread_id;
                    });
 
-  const bool thread_cpu = options_.clock.kind() == Clock::Kind::kThreadCpu;
+  const bool per_thread = options_.clock.traits().per_thread;
   // The final chunk (written after Stop) ends where the session did, so the
   // chunks' ticks add up to the session's.
   const uint64_t timer_ticks =
@@ -1134,7 +1141,7 @@ absl::Status Recorder::FlushAutosaveLocked(int64_t now_clock_ns,
   for (Pending& entry : pending) {
     ThreadSamples& thread = builder.AddThread(entry.thread_id, entry.name);
     thread.start_offset_ns =
-        thread_cpu ? 0 : entry.base_ns - start_session_clock_ns_;
+        per_thread ? 0 : entry.base_ns - start_session_clock_ns_;
     thread.nodes.resize(entry.nodes.size());
     for (size_t n = 1; n < entry.nodes.size(); ++n) {
       thread.nodes[n] =
@@ -1185,13 +1192,13 @@ void RecordForeignStack(uint64_t thread_id, const char* name,
                         absl::Span<const uint32_t> frames) {
   Collector& collector = GetCollector();
   std::shared_lock<RwLock> lock(collector.mu);
-  int64_t wall_now = -1;
+  internal::ClockReadings clocks;
   for (Recorder* recorder : collector.running) {
     if (recorder == nullptr ||
-        recorder->options().clock.kind() == Clock::Kind::kThreadCpu) {
+        !recorder->options().clock.traits().readable_from_other_threads) {
       continue;
     }
-    const int64_t now = internal::ReadClock(*recorder, &wall_now);
+    const int64_t now = clocks.Now(recorder->options().clock);
     recorder->RecordForeign(thread_id, name, frames.data(), frames.size(), now);
   }
 }

@@ -32,7 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "lib/collect/clock.h"
+#include "lib/base/clock.h"
 #include "lib/session/session.h"
 
 namespace pyi {
@@ -194,7 +194,7 @@ void RecordHostStack(absl::Span<const uint32_t> frames);
 
 // Experimental. Records one sample on behalf of thread `thread_id` (not the
 // calling thread) with a stack the host walked, root first, on every running
-// session whose clock can time another thread (not kThreadCpu). Each
+// session whose clock another thread can read (not a per-thread clock). Each
 // session times it since the previous call for that id; the first call only
 // starts the timing. `name` may be null (keeps the name, else "thread N").
 void RecordForeignStack(uint64_t thread_id, const char* name,

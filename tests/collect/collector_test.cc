@@ -479,7 +479,7 @@ TEST(CollectorTest, ThreadCpuClockCountsOnlyRunningTime) {
   FrameExit(spinner);
   absl::StatusOr<Session> session = (*recorder)->Stop();
   ASSERT_TRUE(session.ok());
-  EXPECT_EQ(session->clock, static_cast<uint32_t>(Clock::Kind::kThreadCpu));
+  EXPECT_EQ(session->clock, ClockKind::kThreadCpu);
   const ThreadSamples* thread = FindThread(*session, SelfThreadId());
   ASSERT_NE(thread, nullptr);
   int64_t sleeping = 0;
