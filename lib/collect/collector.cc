@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/internal/shared_mutex.h"
 #include "lib/session/session_io.h"
 
 namespace pyi {
@@ -174,40 +175,13 @@ struct ThreadState : ThreadHot {
   ThreadBuffer* buffers[kMaxRecorders] = {};
 };
 
-// A readers-writer lock that prefers writers. std::shared_mutex on glibc
-// prefers readers: with every-event gating, sixteen threads sampling keep it
-// read-locked without a gap, and a session could then never stop nor a new
-// thread register. Here a waiting writer holds back new readers. No thread
-// takes it shared twice, which writer preference would deadlock. A plain
-// pthread rwlock, so that ThreadSanitizer sees it through its interceptors.
-class RwLock {
- public:
-  void lock() { pthread_rwlock_wrlock(&rw_); }
-  void unlock() { pthread_rwlock_unlock(&rw_); }
-  void lock_shared() { pthread_rwlock_rdlock(&rw_); }
-  void unlock_shared() { pthread_rwlock_unlock(&rw_); }
-
-  // For the fork child only (ForkChild): the forking thread, which holds the
-  // lock exclusively, releases it and then resets it, because threads that
-  // waited for it in the parent are counted in it and do not exist here.
-  void ReleaseAndResetInForkChild() {
-    // glibc tells a writer's unlock from a reader's by the writer's thread
-    // id, which is new in the child: record ours first.
-    rw_.__data.__cur_writer = static_cast<int>(syscall(SYS_gettid));
-    pthread_rwlock_unlock(&rw_);
-    rw_ = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-  }
-
- private:
-  pthread_rwlock_t rw_ = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-};
-
 // Process-wide collector state. Lock order: mu, then a recorder's
 // buffers_mu_; timer_lifecycle_mu is never held with mu.
 struct Collector {
   // Shared by threads recording samples; exclusive for starting and stopping
-  // sessions, adding and removing threads, renaming.
-  RwLock mu;
+  // sessions, adding and removing threads, renaming. It serves a waiting
+  // writer first (see shared_mutex.h).
+  SharedMutex mu;
   Recorder* running[kMaxRecorders] = {};
   int every_event_sessions = 0;
   std::vector<ThreadState*> threads;
@@ -302,7 +276,7 @@ absl::Status UpdateTimer() {
   std::lock_guard<std::mutex> lifecycle(collector.timer_lifecycle_mu);
   int64_t period = 0;
   {
-    std::shared_lock<RwLock> lock(collector.mu);
+    std::shared_lock<SharedMutex> lock(collector.mu);
     for (Recorder* recorder : collector.running) {
       if (recorder != nullptr &&
           recorder->options().gating == Gating::kTimingThread) {
@@ -390,8 +364,7 @@ void ForkChild() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   collector.timer_started = false;
   collector.timer_mu.unlock();
   FrameRegistry::Global().UnlockAfterFork();
-  // Unlocked first so that a race detector's bookkeeping sees the release.
-  collector.mu.ReleaseAndResetInForkChild();
+  collector.mu.ResetInForkChild();
   collector.timer_lifecycle_mu.unlock();
   // Sessions that were running keep running in the child, so it needs its own
   // timing thread. If it cannot start, the child's sessions stop sampling;
@@ -421,7 +394,7 @@ ThreadState* CurrentThreadState() {
     owned->capacity = kInitialStackCapacity;
     owned->thread_id = CurrentThreadId();
     owned->name = CurrentThreadOsName(owned->thread_id);
-    std::unique_lock<RwLock> lock(collector.mu);
+    std::unique_lock<SharedMutex> lock(collector.mu);
     collector.threads.push_back(owned.get());
     state = owned.release();
     state->seen_tick = collector.every_event_sessions > 0
@@ -451,7 +424,7 @@ void OnThreadExit() {
   if (state == nullptr) return;
   Collector& collector = GetCollector();
   {
-    std::unique_lock<RwLock> lock(collector.mu);
+    std::unique_lock<SharedMutex> lock(collector.mu);
     auto& threads = collector.threads;
     threads.erase(std::remove(threads.begin(), threads.end(), state),
                   threads.end());
@@ -513,7 +486,7 @@ void RecordDueSamples(const Collector& collector, ThreadState* state,
 
 void CountUnbalancedExit(ThreadState* state, uint64_t count) {
   Collector& collector = GetCollector();
-  std::shared_lock<RwLock> lock(collector.mu);
+  std::shared_lock<SharedMutex> lock(collector.mu);
   for (int slot = 0; slot < kMaxRecorders; ++slot) {
     if (collector.running[slot] != nullptr) {
       state->buffers[slot]->touched = true;
@@ -527,7 +500,7 @@ void CountUnbalancedExit(ThreadState* state, uint64_t count) {
 void SampleCurrentStack(ThreadHot* hot) {
   ThreadState* state = static_cast<ThreadState*>(hot);
   Collector& collector = GetCollector();
-  std::shared_lock<RwLock> lock(collector.mu);
+  std::shared_lock<SharedMutex> lock(collector.mu);
   state->seen_tick = collector.every_event_sessions > 0
                          ? kTickNever
                          : CurrentTick();
@@ -607,7 +580,7 @@ void ExitSlow(ThreadHot* thread, uint32_t frame) {
 
 using internal::Collector;
 using internal::GetCollector;
-using internal::RwLock;
+using internal::SharedMutex;
 using internal::ThreadBuffer;
 using internal::ThreadState;
 using internal::kDurationQuantumNs;
@@ -701,7 +674,7 @@ absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Start(
 
   Collector& collector = GetCollector();
   {
-    std::unique_lock<RwLock> lock(collector.mu);
+    std::unique_lock<SharedMutex> lock(collector.mu);
     int slot = 0;
     while (slot < kMaxRecorders && collector.running[slot] != nullptr) ++slot;
     if (slot == kMaxRecorders) {
@@ -856,7 +829,7 @@ absl::StatusOr<Session> Recorder::Stop() {
   // The stopping thread's time since its last sample belongs in the session.
   if (ThreadState* self =
           static_cast<ThreadState*>(internal::CurrentThreadHot())) {
-    std::shared_lock<RwLock> lock(collector.mu);
+    std::shared_lock<SharedMutex> lock(collector.mu);
     ThreadBuffer* buffer = self->buffers[slot_];
     // Only for a thread that called in during the session: one that did
     // not (a host stopping from a thread it never profiled) has no place in
@@ -874,7 +847,7 @@ absl::StatusOr<Session> Recorder::Stop() {
   const int64_t stop_process_cpu_ns = ProcessCpuNowNs();
   stop_timer_ticks_ = internal::g_timer_ticks.load(std::memory_order_relaxed);
   {
-    std::unique_lock<RwLock> lock(collector.mu);
+    std::unique_lock<SharedMutex> lock(collector.mu);
     collector.running[slot_] = nullptr;
     for (ThreadState* state : collector.threads) state->buffers[slot_] = nullptr;
     if (options_.gating == Gating::kEveryEvent) {
@@ -990,7 +963,7 @@ absl::Status Recorder::SetAutosave(const std::string& path,
     autosave_last_cpu_ns_ = start_process_cpu_ns_;
     autosave_last_timer_ticks_ = start_timer_ticks_;
     Collector& collector = GetCollector();
-    std::unique_lock<RwLock> collector_lock(collector.mu);
+    std::unique_lock<SharedMutex> collector_lock(collector.mu);
     std::lock_guard<std::mutex> buffers_lock(buffers_mu_);
     for (const std::unique_ptr<ThreadBuffer>& buffer : buffers_) {
       buffer->flushed_samples = 0;
@@ -1089,7 +1062,7 @@ absl::Status Recorder::FlushAutosaveLocked(int64_t now_clock_ns,
   Collector& collector = GetCollector();
   {
     // Exclusive: no thread records while the new samples are copied out.
-    std::unique_lock<RwLock> lock(collector.mu);
+    std::unique_lock<SharedMutex> lock(collector.mu);
     std::lock_guard<std::mutex> buffers_lock(buffers_mu_);
     for (const std::unique_ptr<ThreadBuffer>& buffer : buffers_) {
       if (!buffer->touched) continue;
@@ -1165,7 +1138,7 @@ absl::Status Recorder::FlushAutosaveLocked(int64_t now_clock_ns,
   autosave_last_cpu_ns_ = now_cpu_ns;
   autosave_last_timer_ticks_ = timer_ticks;
   {
-    std::unique_lock<RwLock> lock(collector.mu);
+    std::unique_lock<SharedMutex> lock(collector.mu);
     for (const Pending& entry : pending) {
       ThreadBuffer* buffer = entry.buffer;
       buffer->flushed_samples = entry.samples_to;
@@ -1181,7 +1154,7 @@ void RecordHostStack(absl::Span<const uint32_t> frames) {
   ThreadState* state = internal::CurrentThreadState();
   if (state == nullptr) return;
   Collector& collector = GetCollector();
-  std::shared_lock<RwLock> lock(collector.mu);
+  std::shared_lock<SharedMutex> lock(collector.mu);
   state->seen_tick = collector.every_event_sessions > 0
                          ? internal::kTickNever
                          : internal::CurrentTick();
@@ -1191,7 +1164,7 @@ void RecordHostStack(absl::Span<const uint32_t> frames) {
 void RecordForeignStack(uint64_t thread_id, const char* name,
                         absl::Span<const uint32_t> frames) {
   Collector& collector = GetCollector();
-  std::shared_lock<RwLock> lock(collector.mu);
+  std::shared_lock<SharedMutex> lock(collector.mu);
   internal::ClockReadings clocks;
   for (Recorder* recorder : collector.running) {
     if (recorder == nullptr ||
@@ -1207,7 +1180,7 @@ void SetCurrentThreadName(absl::string_view name) {
   ThreadState* state = internal::CurrentThreadState();
   if (state == nullptr) return;
   Collector& collector = GetCollector();
-  std::unique_lock<RwLock> lock(collector.mu);
+  std::unique_lock<SharedMutex> lock(collector.mu);
   state->name = std::string(name);
   for (int slot = 0; slot < kMaxRecorders; ++slot) {
     if (collector.running[slot] != nullptr) {
