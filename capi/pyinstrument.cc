@@ -23,9 +23,11 @@
 #include "capi/status.h"
 #include "capi/struct_size.h"
 #include "lib/base/clock.h"
-#include "lib/collect/collector.h"
+#include "lib/autosave/autosave.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/recorder.h"
+#include "lib/collect/thread_state.h"
 #include "lib/base/output.h"
 #include "lib/formats/formats.h"
 #include "lib/render/render.h"
@@ -435,8 +437,7 @@ pyi_status pyi_session_stop(pyi_session* session) {
   if (session->recorder == nullptr) {
     return Fail(PYI_ERR_STATE, "the session is not running");
   }
-  absl::StatusOr<pyi::Session> data = session->recorder->Stop();
-  session->recorder.reset();
+  absl::StatusOr<pyi::Session> data = pyi::capi::StopRecording(session);
   if (!data.ok()) return FromStatus(data.status());
   session->data = *std::move(data);
   session->data.library_version = PYI_VERSION_STRING;
@@ -464,22 +465,35 @@ pyi_status pyi_session_set_autosave(pyi_session* session, const char* path,
   if (session->recorder == nullptr) {
     return Fail(PYI_ERR_STATE, "the session is not running");
   }
-  absl::Status status = session->recorder->SetAutosave(
-      off ? std::string() : std::string(path), interval_ns);
-  if (status.code() == absl::StatusCode::kUnavailable) {
-    return Fail(PYI_ERR_IO, status.message());
+  if (session->autosave != nullptr) {
+    // Whatever the previous file lacks goes there before it is closed.
+    session->autosave->Close().IgnoreError();
+    session->autosave.reset();
   }
-  return FromStatus(status);
+  if (off) return PYI_OK;
+  absl::StatusOr<std::unique_ptr<pyi::Autosave>> autosave =
+      pyi::Autosave::Start(session->recorder.get(), path, interval_ns);
+  if (autosave.status().code() == absl::StatusCode::kUnavailable) {
+    return Fail(PYI_ERR_IO, autosave.status().message());
+  }
+  if (!autosave.ok()) return FromStatus(autosave.status());
+  session->autosave = *std::move(autosave);
+  return PYI_OK;
   PYI_API_END
 }
 
 void pyi_session_free(pyi_session* session) {
   // A pointer that is not a live session (NULL, freed, never created) is
-  // ignored, so a double free is harmless. The recorder's destructor stops a
-  // running session; it cannot throw. The registry lookup locks a mutex,
-  // which can only throw std::system_error; nothing may escape a void call.
+  // ignored, so a double free is harmless. A running session stops as
+  // pyi_session_stop() stops it, so that its autosave file gets its final
+  // chunk. The registry lookup locks a mutex, which can throw
+  // std::system_error, and stopping may run out of memory; nothing may
+  // escape a void call.
   try {
-    pyi::capi::ReleaseSession(session).reset();
+    std::unique_ptr<pyi_session> released = pyi::capi::ReleaseSession(session);
+    if (released != nullptr && released->recorder != nullptr) {
+      pyi::capi::StopRecording(released.get()).IgnoreError();
+    }
   } catch (...) {
   }
 }

@@ -1,4 +1,4 @@
-#include "lib/collect/collector.h"
+#include "lib/collect/recorder.h"
 
 #include <atomic>
 #include <chrono>
@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/thread_state.h"
 #include "lib/session/session.h"
 
 namespace pyi {
@@ -329,11 +330,11 @@ TEST(CollectorTest, UnbalancedExitsAreCountedAndRepaired) {
   ASSERT_TRUE(recorder.ok());
   FrameEnter(a);
   FrameExit(stranger);  // not on the stack: ignored, counted once
-  EXPECT_THAT(CurrentThreadStack(), ElementsAre(a));
+  EXPECT_THAT(CurrentThreadStackForTesting(), ElementsAre(a));
   FrameEnter(b);
   FrameEnter(c);
   FrameExit(a);  // b and c never exited: both popped, both counted
-  EXPECT_THAT(CurrentThreadStack(), IsEmpty());
+  EXPECT_THAT(CurrentThreadStackForTesting(), IsEmpty());
   FrameExit(a);  // the stack is empty now
   absl::StatusOr<Session> session = (*recorder)->Stop();
   ASSERT_TRUE(session.ok());
@@ -500,9 +501,9 @@ TEST(CollectorTest, DeepStacksGrowAndOverflowSafely) {
   const uint32_t level = Frame("deep_level");
   constexpr int kDepth = 5000;
   for (int i = 0; i < kDepth; ++i) FrameEnter(level);
-  EXPECT_THAT(CurrentThreadStack(), SizeIs(kDepth));
+  EXPECT_THAT(CurrentThreadStackForTesting(), SizeIs(kDepth));
   for (int i = 0; i < kDepth; ++i) FrameExit(level);
-  EXPECT_THAT(CurrentThreadStack(), IsEmpty());
+  EXPECT_THAT(CurrentThreadStackForTesting(), IsEmpty());
 }
 
 }  // namespace

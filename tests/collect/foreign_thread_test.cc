@@ -12,8 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/collect/collector.h"
+#include "lib/collect/foreign_thread.h"
 #include "lib/collect/frame_registry.h"
+#include "lib/collect/recorder.h"
 #include "lib/session/session.h"
 
 #define PYI_EXPERIMENTAL_API

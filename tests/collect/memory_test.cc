@@ -17,9 +17,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/recorder.h"
 #include "lib/render/console.h"
 #include "lib/session/session.h"
 
@@ -89,12 +89,13 @@ Measured Drive(uint64_t cap) {
     }
     if (event % 65536 == 0) {
       run.peak_accounted =
-          std::max(run.peak_accounted, (*recorder)->bytes_used());
+          std::max(run.peak_accounted, (*recorder)->BytesUsedForTesting());
       run.peak_rss_growth =
           std::max(run.peak_rss_growth, ResidentBytes() - rss_before);
     }
   }
-  run.peak_accounted = std::max(run.peak_accounted, (*recorder)->bytes_used());
+  run.peak_accounted =
+      std::max(run.peak_accounted, (*recorder)->BytesUsedForTesting());
   run.peak_rss_growth =
       std::max(run.peak_rss_growth, ResidentBytes() - rss_before);
   while (!stack.empty()) {

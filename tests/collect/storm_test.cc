@@ -38,9 +38,10 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lib/base/clock.h"
-#include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/recorder.h"
+#include "lib/collect/thread_state.h"
 #include "lib/session/session.h"
 
 namespace pyi {

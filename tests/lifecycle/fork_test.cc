@@ -1,7 +1,7 @@
 // A host that forks while it profiles: the child keeps recording with a
 // timing thread of its own and stops its copy of the session; the parent
 // carries on as if nothing happened. pthread_atfork handlers in
-// lib/collect/collector.cc make this work.
+// lib/collect/fork.cc make this work.
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/recorder.h"
 #include "lib/session/session.h"
 
 // ThreadSanitizer kills a child that starts a thread after a multi-threaded
