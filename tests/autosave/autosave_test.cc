@@ -21,6 +21,7 @@
 #include "lib/collect/recorder.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
+#include "tests/collect/collect_test_util.h"
 #include "tests/util/files.h"
 
 namespace pyi {
@@ -29,44 +30,20 @@ namespace {
 using ::pyi_testing::ReadFile;
 using ::pyi_testing::TempPath;
 
+using collect_testing::fake_now_ns;
+using collect_testing::FakeClockOptions;
+using collect_testing::Frame;
+using collect_testing::kMs;
+using collect_testing::Samples;
 using internal::FrameEnter;
 using internal::FrameExit;
 
-constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kHour = int64_t{3600} * 1'000'000'000;
-
-thread_local int64_t fake_now_ns = 0;
-int64_t FakeClock(void*) { return fake_now_ns; }
-
-uint32_t Frame(const std::string& function) {
-  absl::StatusOr<uint32_t> id = FrameRegistry::Global().Register(
-      {function, "autosave_test.cc", 1, "tests", 0});
-  EXPECT_TRUE(id.ok()) << id.status();
-  return *id;
-}
-
-// Samples as "f;g duration" strings, for comparison across sessions.
-std::vector<std::string> Samples(const Session& session,
-                                 const ThreadSamples& thread) {
-  std::vector<std::string> lines;
-  for (size_t i = 0; i < thread.sample_nodes.size(); ++i) {
-    std::string line;
-    for (uint32_t frame : thread.StackOf(thread.sample_nodes[i])) {
-      line += session.FunctionName(frame) + ";";
-    }
-    line += std::to_string(thread.sample_durations_ns[i]);
-    lines.push_back(line);
-  }
-  return lines;
-}
 
 // Runs a fake-clock session that flushes three times mid-run; returns the
 // session Stop() gave, and leaves the autosave file at `path`.
 Session RecordWithChunks(const std::string& path, int* chunks_flushed) {
-  RecorderOptions options;
-  options.clock = Clock::FromCallback(&FakeClock, nullptr);
-  options.gating = Gating::kEveryEvent;
-  options.interval_ns = kMs;
+  RecorderOptions options = FakeClockOptions();
   fake_now_ns = 0;
   auto recorder = Recorder::Start(options);
   EXPECT_TRUE(recorder.ok()) << recorder.status();

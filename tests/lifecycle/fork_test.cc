@@ -20,6 +20,7 @@
 #include "lib/collect/hot_path.h"
 #include "lib/collect/recorder.h"
 #include "lib/session/session.h"
+#include "tests/collect/collect_test_util.h"
 
 // ThreadSanitizer kills a child that starts a thread after a multi-threaded
 // fork unless told otherwise; the child's new timing thread is the point.
@@ -49,13 +50,7 @@ RecorderOptions ForkOptions(int64_t interval_ns) {
 }
 
 using internal::FrameExit;
-
-uint32_t Frame(const std::string& function) {
-  absl::StatusOr<uint32_t> id = FrameRegistry::Global().Register(
-      {function, "fork_test.cc", 1, "tests", 0});
-  EXPECT_TRUE(id.ok()) << id.status();
-  return *id;
-}
+using collect_testing::Frame;
 
 // Threads entering and exiting frames as fast as they can until stopped.
 class Hammer {
