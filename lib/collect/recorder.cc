@@ -339,7 +339,9 @@ absl::StatusOr<Session> Recorder::Snapshot(const SnapshotCursor& since,
   return snapshot;
 }
 
-absl::StatusOr<Session> Recorder::Stop() { return Stop(SnapshotCursor(), nullptr); }
+absl::StatusOr<Session> Recorder::Stop() {
+  return Stop(SnapshotCursor(), nullptr);
+}
 
 absl::StatusOr<Session> Recorder::Stop(const SnapshotCursor& since,
                                        Session* final_snapshot) {
@@ -379,7 +381,9 @@ absl::StatusOr<Session> Recorder::Stop(const SnapshotCursor& since,
   {
     std::unique_lock<SharedMutex> lock(collector.mu);
     collector.running[slot_] = nullptr;
-    for (ThreadState* state : collector.threads) state->buffers[slot_] = nullptr;
+    for (ThreadState* state : collector.threads) {
+      state->buffers[slot_] = nullptr;
+    }
     if (options().gating == Gating::kEveryEvent) {
       --collector.every_event_sessions;
       internal::BumpTick();

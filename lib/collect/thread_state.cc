@@ -43,7 +43,9 @@ __thread bool tls_thread_exited = false;
 constexpr uint32_t kMaxStackDepth = 1u << 20;
 constexpr uint32_t kInitialStackCapacity = 256;
 
-uint64_t CurrentThreadId() { return static_cast<uint64_t>(syscall(SYS_gettid)); }
+uint64_t CurrentThreadId() {
+  return static_cast<uint64_t>(syscall(SYS_gettid));
+}
 
 std::string CurrentThreadOsName(uint64_t thread_id) {
   char name[64] = {};

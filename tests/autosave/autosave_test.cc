@@ -213,11 +213,11 @@ TEST(AutosaveTest, Errors) {
   auto autosave = Autosave::Start(recorder->get(), TempPath("e"), kMs);
   ASSERT_TRUE(autosave.ok());
   EXPECT_TRUE((*autosave)->Close().ok());  // off
-  EXPECT_EQ((*autosave)->Flush().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*autosave)->Flush().code(), absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE((*recorder)->Stop().ok());
-  EXPECT_EQ(Autosave::Start(recorder->get(), TempPath("e"), kMs).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      Autosave::Start(recorder->get(), TempPath("e"), kMs).status().code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 // The autosave thread flushing while threads record (TSan's case).

@@ -43,7 +43,8 @@ void Spend(uint32_t frame, int64_t ms) {
 
 std::vector<std::string> SelfSamples(const Session& session) {
   const ThreadSamples* thread = FindThread(session, SelfThreadId());
-  return thread == nullptr ? std::vector<std::string>() : Samples(session, *thread);
+  return thread == nullptr ? std::vector<std::string>()
+                           : Samples(session, *thread);
 }
 
 TEST(SnapshotTest, EverythingSoFarWithoutStopping) {
