@@ -58,7 +58,7 @@ Autosave::Autosave(Recorder* recorder, std::string path, int fd,
 
 Autosave::~Autosave() { Close().IgnoreError(); }
 
-absl::Status Autosave::Flush() {
+absl::Status Autosave::FlushForTesting() {
   if (!recorder_->running()) {
     return absl::FailedPreconditionError("the session is not running");
   }

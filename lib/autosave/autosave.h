@@ -55,9 +55,10 @@ class Autosave {
   Autosave(const Autosave&) = delete;
   Autosave& operator=(const Autosave&) = delete;
 
-  // Appends one chunk now. FailedPrecondition if closed or the recorder
-  // stopped; an IO error leaves the samples pending for the next chunk.
-  absl::Status Flush();
+  // Appends one chunk now, for tests (with an interval too long to fire).
+  // FailedPrecondition if closed or the recorder stopped; an IO error leaves
+  // the samples pending for the next chunk.
+  absl::Status FlushForTesting();
 
   // Stops the thread, appends what is pending and closes the file; the
   // recorder keeps running. Later calls do nothing.

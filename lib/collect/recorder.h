@@ -147,6 +147,11 @@ class Recorder {
   // collector lock is taken exclusively for that); the Session is built
   // outside it. Errors: FailedPrecondition (stopped), InvalidArgument
   // (`since` is another recorder's). Must not race with Stop().
+  //
+  // Snapshot() is what a flight recorder hands out for "all of it"; its
+  // "last N ns" would be one more way to choose each thread's first sample
+  // where TakeSince() chooses it (walking the durations back from the last
+  // one), with the same copy under the lock and the same Session.
   absl::StatusOr<Session> Snapshot(const SnapshotCursor& since,
                                    SnapshotCursor* next = nullptr);
   // Everything recorded so far.

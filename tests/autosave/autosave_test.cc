@@ -61,7 +61,7 @@ Session RecordWithChunks(const std::string& path, int* chunks_flushed) {
     fake_now_ns += kMs;
     FrameExit(outer);
     fake_now_ns += kMs;
-    EXPECT_TRUE((*autosave)->Flush().ok());
+    EXPECT_TRUE((*autosave)->FlushForTesting().ok());
     ++*chunks_flushed;
   }
   FrameEnter(outer);
@@ -130,7 +130,7 @@ TEST(AutosaveTest, ChunksCarryTheTimingThreadsTicks) {
     FrameEnter(frame);
     std::this_thread::sleep_for(std::chrono::milliseconds(3));
     FrameExit(frame);
-    ASSERT_TRUE((*autosave)->Flush().ok());
+    ASSERT_TRUE((*autosave)->FlushForTesting().ok());
   }
   absl::StatusOr<Session> stopped = (*autosave)->StopRecorder();
   ASSERT_TRUE(stopped.ok()) << stopped.status();
@@ -213,7 +213,8 @@ TEST(AutosaveTest, Errors) {
   auto autosave = Autosave::Start(recorder->get(), TempPath("e"), kMs);
   ASSERT_TRUE(autosave.ok());
   EXPECT_TRUE((*autosave)->Close().ok());  // off
-  EXPECT_EQ((*autosave)->Flush().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*autosave)->FlushForTesting().code(),
+            absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE((*recorder)->Stop().ok());
   EXPECT_EQ(
       Autosave::Start(recorder->get(), TempPath("e"), kMs).status().code(),
