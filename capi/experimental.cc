@@ -10,7 +10,8 @@
 #include "absl/types/span.h"
 #include "capi/session.h"
 #include "capi/status.h"
-#include "lib/collect/collector.h"
+#include "lib/collect/foreign_thread.h"
+#include "lib/collect/recorder.h"
 
 extern "C" {
 

@@ -22,9 +22,12 @@
 #include "capi/session.h"
 #include "capi/status.h"
 #include "capi/struct_size.h"
-#include "lib/collect/collector.h"
+#include "lib/base/clock.h"
+#include "lib/autosave/autosave.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/recorder.h"
+#include "lib/collect/thread_state.h"
 #include "lib/base/output.h"
 #include "lib/formats/formats.h"
 #include "lib/render/render.h"
@@ -79,14 +82,25 @@ constexpr uint32_t kKnownFrameFlags = PYI_FRAME_HIDDEN | PYI_FRAME_PROFILER;
 
 static_assert(PYI_FRAME_HIDDEN == pyi::kFrameHidden, "flag values differ");
 static_assert(PYI_FRAME_PROFILER == pyi::kFrameProfiler, "flag values differ");
-static_assert(PYI_CLOCK_WALL == static_cast<int>(pyi::Clock::Kind::kWall),
-              "clock values differ");
-static_assert(PYI_CLOCK_THREAD_CPU ==
-                  static_cast<int>(pyi::Clock::Kind::kThreadCpu),
-              "clock values differ");
-static_assert(PYI_CLOCK_CALLBACK ==
-                  static_cast<int>(pyi::Clock::Kind::kCallback),
-              "clock values differ");
+// The C header's clocks, PYI_CLOCK_* (fixed by the ABI), as the library's
+// kinds (fixed by the .pb format). A new clock adds its row here.
+struct CClock {
+  uint32_t value;
+  const char* name;  // the macro's name, for messages
+  pyi::ClockKind kind;
+};
+constexpr CClock kCClocks[] = {
+    {PYI_CLOCK_WALL, "PYI_CLOCK_WALL", pyi::ClockKind::kWall},
+    {PYI_CLOCK_THREAD_CPU, "PYI_CLOCK_THREAD_CPU", pyi::ClockKind::kThreadCpu},
+    {PYI_CLOCK_CALLBACK, "PYI_CLOCK_CALLBACK", pyi::ClockKind::kCallback},
+};
+constexpr bool CClocksMatch() {
+  for (const CClock& clock : kCClocks) {
+    if (clock.value != static_cast<uint32_t>(clock.kind)) return false;
+  }
+  return true;
+}
+static_assert(CClocksMatch(), "a PYI_CLOCK_* value differs from its kind's");
 
 // The defaults of every field this library knows.
 pyi_options DefaultOptions() {
@@ -124,25 +138,21 @@ pyi_status RecorderOptionsFrom(const pyi_options& caller,
         "options->interval_ns must be positive, got ", in.interval_ns));
   }
   out->interval_ns = in.interval_ns;
-  switch (in.clock) {
-    case PYI_CLOCK_WALL:
-      out->clock = pyi::Clock::Wall();
-      break;
-    case PYI_CLOCK_THREAD_CPU:
-      out->clock = pyi::Clock::ThreadCpu();
-      break;
-    case PYI_CLOCK_CALLBACK:
-      if (in.clock_callback == nullptr) {
-        return InvalidArgument(
-            "options->clock is PYI_CLOCK_CALLBACK but clock_callback is NULL");
-      }
-      out->clock =
-          pyi::Clock::FromCallback(in.clock_callback, in.clock_user_data);
-      break;
-    default:
-      return InvalidArgument(
-          absl::StrCat("options->clock has unknown value ", in.clock));
+  const CClock* clock = nullptr;
+  for (const CClock& known : kCClocks) {
+    if (known.value == in.clock) clock = &known;
   }
+  if (clock == nullptr) {
+    return InvalidArgument(
+        absl::StrCat("options->clock has unknown value ", in.clock));
+  }
+  if (pyi::TraitsOf(clock->kind).host_function &&
+      in.clock_callback == nullptr) {
+    return InvalidArgument(absl::StrCat("options->clock is ", clock->name,
+                                        " but clock_callback is NULL"));
+  }
+  out->clock =
+      pyi::Clock::OfKind(clock->kind, in.clock_callback, in.clock_user_data);
   switch (in.gating) {
     case PYI_GATING_TIMING_THREAD:
       out->gating = pyi::Gating::kTimingThread;
@@ -427,8 +437,7 @@ pyi_status pyi_session_stop(pyi_session* session) {
   if (session->recorder == nullptr) {
     return Fail(PYI_ERR_STATE, "the session is not running");
   }
-  absl::StatusOr<pyi::Session> data = session->recorder->Stop();
-  session->recorder.reset();
+  absl::StatusOr<pyi::Session> data = pyi::capi::StopRecording(session);
   if (!data.ok()) return FromStatus(data.status());
   session->data = *std::move(data);
   session->data.library_version = PYI_VERSION_STRING;
@@ -456,22 +465,35 @@ pyi_status pyi_session_set_autosave(pyi_session* session, const char* path,
   if (session->recorder == nullptr) {
     return Fail(PYI_ERR_STATE, "the session is not running");
   }
-  absl::Status status = session->recorder->SetAutosave(
-      off ? std::string() : std::string(path), interval_ns);
-  if (status.code() == absl::StatusCode::kUnavailable) {
-    return Fail(PYI_ERR_IO, status.message());
+  if (session->autosave != nullptr) {
+    // Whatever the previous file lacks goes there before it is closed.
+    session->autosave->Close().IgnoreError();
+    session->autosave.reset();
   }
-  return FromStatus(status);
+  if (off) return PYI_OK;
+  absl::StatusOr<std::unique_ptr<pyi::Autosave>> autosave =
+      pyi::Autosave::Start(session->recorder.get(), path, interval_ns);
+  if (autosave.status().code() == absl::StatusCode::kUnavailable) {
+    return Fail(PYI_ERR_IO, autosave.status().message());
+  }
+  if (!autosave.ok()) return FromStatus(autosave.status());
+  session->autosave = *std::move(autosave);
+  return PYI_OK;
   PYI_API_END
 }
 
 void pyi_session_free(pyi_session* session) {
   // A pointer that is not a live session (NULL, freed, never created) is
-  // ignored, so a double free is harmless. The recorder's destructor stops a
-  // running session; it cannot throw. The registry lookup locks a mutex,
-  // which can only throw std::system_error; nothing may escape a void call.
+  // ignored, so a double free is harmless. A running session stops as
+  // pyi_session_stop() stops it, so that its autosave file gets its final
+  // chunk. The registry lookup locks a mutex, which can throw
+  // std::system_error, and stopping may run out of memory; nothing may
+  // escape a void call.
   try {
-    pyi::capi::ReleaseSession(session).reset();
+    std::unique_ptr<pyi_session> released = pyi::capi::ReleaseSession(session);
+    if (released != nullptr && released->recorder != nullptr) {
+      pyi::capi::StopRecording(released.get()).IgnoreError();
+    }
   } catch (...) {
   }
 }

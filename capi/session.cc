@@ -1,4 +1,5 @@
-// The registry of live pyi_session pointers (capi/session.h).
+// The registry of live pyi_session pointers (capi/session.h), and stopping
+// a session's recording.
 //
 // Sessions are created and freed rarely and never on the hot path, so one
 // mutex-guarded set is enough. It is a leaked singleton so that calls made
@@ -45,6 +46,15 @@ std::unique_ptr<pyi_session> ReleaseSession(pyi_session* session) {
   std::lock_guard<std::mutex> lock(registry.mutex);
   if (registry.live.erase(session) == 0) return nullptr;
   return std::unique_ptr<pyi_session>(session);
+}
+
+absl::StatusOr<Session> StopRecording(pyi_session* session) {
+  absl::StatusOr<Session> data = session->autosave != nullptr
+                                     ? session->autosave->StopRecorder()
+                                     : session->recorder->Stop();
+  session->autosave.reset();
+  session->recorder.reset();
+  return data;
 }
 
 pyi_status CheckLiveSession(const pyi_session* session, const char* name) {

@@ -8,12 +8,15 @@
 
 #include <memory>
 
-#include "lib/collect/collector.h"
+#include "absl/status/statusor.h"
+#include "lib/autosave/autosave.h"
+#include "lib/collect/recorder.h"
 #include "lib/session/session.h"
 #include "pyinstrument/pyinstrument.h"
 
 struct pyi_session {
   std::unique_ptr<pyi::Recorder> recorder;  // set while running
+  std::unique_ptr<pyi::Autosave> autosave;  // while running with autosave on
   pyi::Session data;                         // valid once stopped or loaded
 };
 
@@ -28,6 +31,10 @@ pyi_session* AdoptSession(std::unique_ptr<pyi_session> session);
 // Removes `session` from the registry and returns it for destruction, or
 // returns null (and leaves everything alone) if it is not a live session.
 std::unique_ptr<pyi_session> ReleaseSession(pyi_session* session);
+
+// Stops the running `session`: its autosave (if on) writes its final chunk
+// and closes; returns the recorded data. Afterwards neither runs.
+absl::StatusOr<Session> StopRecording(pyi_session* session);
 
 // PYI_OK if `session` is live; else PYI_ERR_INVALID_ARGUMENT with the
 // message "session is NULL" or "session is not a live pyi_session (freed or

@@ -42,8 +42,8 @@ namespace internal {
 
 // The part of a thread's state the hot path touches; only its own thread
 // reads or writes it. Its layout is the C ABI's (the header's inline code
-// reads it). The rest of the state (ThreadState in collector.cc) derives
-// from it.
+// reads it). The rest of the state (ThreadState, internal/collector.h)
+// derives from it.
 using ThreadHot = pyi_hot_thread_state;
 
 // pyi_hot_tick is advanced by the timing thread, and bumped when sessions
@@ -76,8 +76,9 @@ inline ThreadHot* CurrentThreadHot() {
 // Sessions running now; read where a thread has no state yet.
 extern std::atomic<int> g_running_sessions;
 
-// Cold paths, out of line; the exported pyi_frame_enter / pyi_frame_exit
-// (capi/) call them when the header's fast path gives up.
+// Cold paths, out of line (thread_state.cc); the exported pyi_frame_enter /
+// pyi_frame_exit (hot_path.cc) call them when the header's fast path gives
+// up.
 void EnterOnNewThread(uint32_t frame);
 void ExitOnNewThread(uint32_t frame);
 // Samples if a sample is due, then pushes (growing the stack if needed).

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "lib/base/clock.h"
 #include "lib/base/status.h"
 #include "lib/formats/gzip.h"
 #include "proto/pprof/profile.pb.h"
@@ -77,7 +78,8 @@ absl::Status WritePprof(const Session& session, OutputStream& out) {
 
   const int64_t samples_type = strings.Add("samples");
   const int64_t count_unit = strings.Add("count");
-  const int64_t time_type = strings.Add(session.clock == 1 ? "cpu" : "wall");
+  const int64_t time_type =
+      strings.Add(TraitsOf(session.clock).cpu_time ? "cpu" : "wall");
   const int64_t ns_unit = strings.Add("nanoseconds");
   const int64_t thread_key = strings.Add("thread");
   const int64_t thread_id_key = strings.Add("thread_id");
@@ -545,9 +547,11 @@ class Importer {
     }
     session_.duration_ns =
         profile_.duration_nanos() > 0 ? profile_.duration_nanos() : longest;
-    // pprof names the time type; "cpu" is the one our thread-CPU clock
-    // records, anything else is shown as wall time.
-    session_.clock = time_type_ == "cpu" ? 1 : 0;
+    // pprof names the time type; "cpu" is what our thread-CPU clock
+    // records (the export writes it for every CPU-time clock), anything
+    // else is shown as wall time.
+    session_.clock =
+        time_type_ == "cpu" ? ClockKind::kThreadCpu : ClockKind::kWall;
     session_.interval_ns = period_ns_ > 0 ? period_ns_ : 1'000'000;
     if (!profile_.mapping().empty()) {
       session_.program = std::string(mappings_[profile_.mapping(0).id()]);

@@ -36,6 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "lib/base/clock.h"
 
 namespace pyi {
 
@@ -112,7 +113,7 @@ struct Session {
   int64_t duration_ns = 0;         // from start to stop, on the session clock
   int64_t cpu_time_ns = 0;         // process CPU time over the session
   int64_t interval_ns = 1'000'000;
-  uint32_t clock = 0;              // pyi_clock the samples were timed with
+  ClockKind clock = ClockKind::kWall;  // what the samples were timed with
   // How often the timing thread ticked over the session, for sessions that
   // used one (each tick lets every thread take a sample at its next event).
   // Far fewer ticks than intervals means the machine starved that thread and

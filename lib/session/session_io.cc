@@ -175,7 +175,7 @@ void EncodeSession(const Session& session, format::Session* out) {
   out->set_duration_ns(session.duration_ns);
   out->set_cpu_time_ns(session.cpu_time_ns);
   out->set_interval_ns(session.interval_ns);
-  out->set_clock(session.clock);
+  out->set_clock(static_cast<uint32_t>(session.clock));
   if (session.timing_ticks.has_value()) {
     out->set_timing_ticks(*session.timing_ticks);
   }
@@ -308,7 +308,9 @@ absl::StatusOr<Session> DecodeSession(const format::Session& in) {
   session.duration_ns = in.duration_ns();
   session.cpu_time_ns = in.cpu_time_ns();
   session.interval_ns = in.interval_ns();
-  session.clock = in.clock();
+  // Kept as stored, also a kind this library does not know (ClockName()
+  // calls it "unknown"), so that the file saves back unchanged.
+  session.clock = static_cast<ClockKind>(in.clock());
   if (in.has_timing_ticks()) session.timing_ticks = in.timing_ticks();
   session.target_description = in.target_description();
   session.program = in.program();

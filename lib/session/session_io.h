@@ -83,7 +83,7 @@ absl::StatusOr<Session> LoadSession(const std::string& path);
 // ---- Autosave files ---------------------------------------------------------
 //
 // A running session can append itself to a file every few seconds
-// (Recorder::SetAutosave), so that a host that dies loses at most one
+// (pyi::Autosave, lib/autosave), so that a host that dies loses at most one
 // interval. Such a file is a sequence of chunks, each
 //
 //   8 bytes  ASCII "PYICHUNK"

@@ -1,4 +1,4 @@
-#include "lib/collect/collector.h"
+#include "lib/collect/recorder.h"
 
 #include <atomic>
 #include <chrono>
@@ -7,15 +7,14 @@
 #include <thread>
 #include <vector>
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/thread_state.h"
 #include "lib/session/session.h"
+#include "tests/collect/collect_test_util.h"
 
 namespace pyi {
 namespace {
@@ -23,59 +22,15 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using collect_testing::fake_now_ns;
+using collect_testing::FakeClockOptions;
+using collect_testing::FindThread;
+using collect_testing::Frame;
+using collect_testing::kMs;
+using collect_testing::Samples;
+using collect_testing::SelfThreadId;
 using internal::FrameEnter;
 using internal::FrameExit;
-
-constexpr int64_t kMs = 1'000'000;
-
-// Each thread owns its fake time, so threads in one test cannot disturb each
-// other's sample durations.
-thread_local int64_t fake_now_ns = 0;
-int64_t FakeClock(void*) { return fake_now_ns; }
-
-RecorderOptions FakeClockOptions() {
-  RecorderOptions options;
-  options.clock = Clock::FromCallback(&FakeClock, nullptr);
-  options.gating = Gating::kEveryEvent;
-  options.interval_ns = kMs;
-  return options;
-}
-
-uint32_t Frame(const std::string& function, uint32_t line = 1,
-               uint32_t flags = 0) {
-  absl::StatusOr<uint32_t> id = FrameRegistry::Global().Register(
-      {function, "collector_test.cc", line, "tests", flags});
-  EXPECT_TRUE(id.ok()) << id.status();
-  return *id;
-}
-
-// One sample as "frame;frame;frame duration_ms", root first.
-std::vector<std::string> Samples(const Session& session,
-                                 const ThreadSamples& thread) {
-  std::vector<std::string> lines;
-  for (size_t i = 0; i < thread.sample_nodes.size(); ++i) {
-    std::string line;
-    for (uint32_t frame : thread.StackOf(thread.sample_nodes[i])) {
-      if (!line.empty()) line += ";";
-      line += session.FunctionName(frame);
-    }
-    absl::StrAppend(&line, line.empty() ? "" : " ",
-                    thread.sample_durations_ns[i] / 1000, "us");
-    lines.push_back(line);
-  }
-  return lines;
-}
-
-const ThreadSamples* FindThread(const Session& session, uint64_t id) {
-  for (const ThreadSamples& thread : session.threads) {
-    if (thread.id == id) return &thread;
-  }
-  return nullptr;
-}
-
-uint64_t SelfThreadId() {
-  return static_cast<uint64_t>(syscall(SYS_gettid));
-}
 
 TEST(FrameRegistryTest, InternsIdentities) {
   const uint32_t a = Frame("intern_a", 10);
@@ -329,11 +284,11 @@ TEST(CollectorTest, UnbalancedExitsAreCountedAndRepaired) {
   ASSERT_TRUE(recorder.ok());
   FrameEnter(a);
   FrameExit(stranger);  // not on the stack: ignored, counted once
-  EXPECT_THAT(CurrentThreadStack(), ElementsAre(a));
+  EXPECT_THAT(CurrentThreadStackForTesting(), ElementsAre(a));
   FrameEnter(b);
   FrameEnter(c);
   FrameExit(a);  // b and c never exited: both popped, both counted
-  EXPECT_THAT(CurrentThreadStack(), IsEmpty());
+  EXPECT_THAT(CurrentThreadStackForTesting(), IsEmpty());
   FrameExit(a);  // the stack is empty now
   absl::StatusOr<Session> session = (*recorder)->Stop();
   ASSERT_TRUE(session.ok());
@@ -479,7 +434,7 @@ TEST(CollectorTest, ThreadCpuClockCountsOnlyRunningTime) {
   FrameExit(spinner);
   absl::StatusOr<Session> session = (*recorder)->Stop();
   ASSERT_TRUE(session.ok());
-  EXPECT_EQ(session->clock, static_cast<uint32_t>(Clock::Kind::kThreadCpu));
+  EXPECT_EQ(session->clock, ClockKind::kThreadCpu);
   const ThreadSamples* thread = FindThread(*session, SelfThreadId());
   ASSERT_NE(thread, nullptr);
   int64_t sleeping = 0;
@@ -500,9 +455,9 @@ TEST(CollectorTest, DeepStacksGrowAndOverflowSafely) {
   const uint32_t level = Frame("deep_level");
   constexpr int kDepth = 5000;
   for (int i = 0; i < kDepth; ++i) FrameEnter(level);
-  EXPECT_THAT(CurrentThreadStack(), SizeIs(kDepth));
+  EXPECT_THAT(CurrentThreadStackForTesting(), SizeIs(kDepth));
   for (int i = 0; i < kDepth; ++i) FrameExit(level);
-  EXPECT_THAT(CurrentThreadStack(), IsEmpty());
+  EXPECT_THAT(CurrentThreadStackForTesting(), IsEmpty());
 }
 
 }  // namespace

@@ -12,9 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/collect/collector.h"
+#include "lib/collect/foreign_thread.h"
 #include "lib/collect/frame_registry.h"
+#include "lib/collect/recorder.h"
 #include "lib/session/session.h"
+#include "tests/collect/collect_test_util.h"
 
 #define PYI_EXPERIMENTAL_API
 #include "pyinstrument/pyinstrument.h"
@@ -24,54 +26,21 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using collect_testing::FindThread;
+using collect_testing::Frame;
+using collect_testing::kMs;
+using collect_testing::Samples;
+using collect_testing::SharedFakeClock;
+using collect_testing::SharedFakeClockOptions;
 
-constexpr int64_t kMs = 1'000'000;
-
-std::atomic<int64_t> fake_now_ns{0};
-int64_t FakeClock(void*) { return fake_now_ns.load(); }
-
-RecorderOptions FakeClockOptions(Gating gating) {
-  RecorderOptions options;
-  options.clock = Clock::FromCallback(&FakeClock, nullptr);
-  options.gating = gating;
-  options.interval_ns = kMs;
-  return options;
-}
-
-uint32_t Frame(const std::string& function) {
-  absl::StatusOr<uint32_t> id = FrameRegistry::Global().Register(
-      {function, "foreign_thread_test.cc", 1, "", 0});
-  EXPECT_TRUE(id.ok()) << id.status();
-  return *id;
-}
-
-std::vector<std::string> Samples(const Session& session,
-                                 const ThreadSamples& thread) {
-  std::vector<std::string> lines;
-  for (size_t i = 0; i < thread.sample_nodes.size(); ++i) {
-    std::string line;
-    for (uint32_t frame : thread.StackOf(thread.sample_nodes[i])) {
-      if (!line.empty()) line += ";";
-      line += session.FunctionName(frame);
-    }
-    absl::StrAppend(&line, " ", thread.sample_durations_ns[i] / 1000, "us");
-    lines.push_back(line);
-  }
-  return lines;
-}
-
-const ThreadSamples* FindThread(const Session& session, uint64_t id) {
-  for (const ThreadSamples& thread : session.threads) {
-    if (thread.id == id) return &thread;
-  }
-  return nullptr;
-}
+// Samplers and the timing thread's callback read and move one fake time.
+std::atomic<int64_t>& fake_now_ns = collect_testing::shared_fake_now_ns;
 
 TEST(ForeignThreadTest, TimesEachThreadSinceItsPreviousSample) {
   const uint32_t main_frame = Frame("foreign_main");
   const uint32_t work = Frame("foreign_work");
   fake_now_ns = 0;
-  auto recorder = Recorder::Start(FakeClockOptions(Gating::kEveryEvent));
+  auto recorder = Recorder::Start(SharedFakeClockOptions(Gating::kEveryEvent));
   ASSERT_TRUE(recorder.ok()) << recorder.status();
 
   const uint32_t a[] = {main_frame, work};
@@ -127,11 +96,11 @@ TEST(ForeignThreadTest, SessionsStartedLaterStartTheirOwnTiming) {
   const uint32_t frame = Frame("foreign_two_sessions");
   const uint32_t stack[] = {frame};
   fake_now_ns = 0;
-  auto first = Recorder::Start(FakeClockOptions(Gating::kEveryEvent));
+  auto first = Recorder::Start(SharedFakeClockOptions(Gating::kEveryEvent));
   ASSERT_TRUE(first.ok());
   RecordForeignStack(900020, "t", stack);
   fake_now_ns = 5 * kMs;
-  auto second = Recorder::Start(FakeClockOptions(Gating::kEveryEvent));
+  auto second = Recorder::Start(SharedFakeClockOptions(Gating::kEveryEvent));
   ASSERT_TRUE(second.ok());
   RecordForeignStack(900020, "t", stack);  // first: 5 ms; second: base
   fake_now_ns = 7 * kMs;
@@ -210,7 +179,7 @@ TEST(TickCallbackTest, ClearingStopsTheCalls) {
 }
 
 TEST(TickCallbackTest, RefusedWithoutTimingThreadOrWhenStopped) {
-  auto every_event = Recorder::Start(FakeClockOptions(Gating::kEveryEvent));
+  auto every_event = Recorder::Start(SharedFakeClockOptions(Gating::kEveryEvent));
   ASSERT_TRUE(every_event.ok());
   TickState state;
   EXPECT_EQ((*every_event)->SetTickCallback(&CountTick, &state).code(),
@@ -238,7 +207,7 @@ TEST(ForeignThreadTest, ConcurrentSamplersAndSessions) {
   TickState state;
   state.frame = frame;
   for (int round = 0; round < 20; ++round) {
-    RecorderOptions options = FakeClockOptions(Gating::kTimingThread);
+    RecorderOptions options = SharedFakeClockOptions(Gating::kTimingThread);
     options.interval_ns = 100'000;
     auto recorder = Recorder::Start(options);
     ASSERT_TRUE(recorder.ok());
@@ -253,8 +222,6 @@ TEST(ForeignThreadTest, ConcurrentSamplersAndSessions) {
 }
 
 // The same through the C ABI.
-int64_t CFakeClock(void*) { return fake_now_ns.load(); }
-
 TEST(ForeignThreadCapiTest, SampleForAndTickCallback) {
   pyi_frame_id frame;
   ASSERT_EQ(pyi_frame_register("capi_foreign", "x.py", 3, "Cls", &frame),
@@ -262,7 +229,7 @@ TEST(ForeignThreadCapiTest, SampleForAndTickCallback) {
   pyi_options options;
   pyi_options_init(&options);
   options.clock = PYI_CLOCK_CALLBACK;
-  options.clock_callback = &CFakeClock;
+  options.clock_callback = &SharedFakeClock;
   options.interval_ns = kMs;
   fake_now_ns = 0;
   pyi_session* session = nullptr;

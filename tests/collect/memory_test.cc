@@ -17,24 +17,25 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/recorder.h"
 #include "lib/render/console.h"
 #include "lib/session/session.h"
+#include "tests/collect/collect_test_util.h"
 
 namespace pyi {
 namespace {
 
+using collect_testing::fake_now_ns;
+using collect_testing::FakeClockOptions;
+using collect_testing::Frame;
 using internal::FrameEnter;
 using internal::FrameExit;
 
 constexpr int64_t kInterval = 100'000;  // 10 kHz
 constexpr uint64_t kSamples = 6'000'000;  // 10 minutes of it
 constexpr uint64_t kMiB = uint64_t{1} << 20;
-
-int64_t fake_now = 0;
-int64_t FakeClock(void*) { return fake_now; }
 
 int64_t ResidentBytes() {
   long size = 0, resident = 0;
@@ -57,24 +58,20 @@ struct Measured {
 Measured Drive(uint64_t cap) {
   std::vector<uint32_t> frames;
   for (int i = 0; i < 4096; ++i) {
-    frames.push_back(*FrameRegistry::Global().Register(
-        {absl::StrCat("fn_", i), "memory_test.cc", static_cast<uint32_t>(i),
-         "tests", 0}));
+    frames.push_back(Frame(absl::StrCat("fn_", i), static_cast<uint32_t>(i)));
   }
-  RecorderOptions options;
-  options.clock = Clock::FromCallback(&FakeClock, nullptr);
-  options.gating = Gating::kEveryEvent;
+  RecorderOptions options = FakeClockOptions();
   options.interval_ns = kInterval;
   options.memory_cap_bytes = cap;
   Measured run;
   const int64_t rss_before = ResidentBytes();
-  fake_now = 0;
+  fake_now_ns = 0;
   auto recorder = Recorder::Start(options);
   EXPECT_TRUE(recorder.ok()) << recorder.status();
   std::vector<uint32_t> stack;
   uint32_t seed = 12345;
   for (uint64_t event = 0; event < kSamples; ++event) {
-    fake_now += kInterval;
+    fake_now_ns += kInterval;
     seed = seed * 1664525u + 1013904223u;
     // Deeper while shallow, shallower while deep: depth wanders 0..40.
     const bool push = stack.empty() ||
@@ -89,12 +86,13 @@ Measured Drive(uint64_t cap) {
     }
     if (event % 65536 == 0) {
       run.peak_accounted =
-          std::max(run.peak_accounted, (*recorder)->bytes_used());
+          std::max(run.peak_accounted, (*recorder)->BytesUsedForTesting());
       run.peak_rss_growth =
           std::max(run.peak_rss_growth, ResidentBytes() - rss_before);
     }
   }
-  run.peak_accounted = std::max(run.peak_accounted, (*recorder)->bytes_used());
+  run.peak_accounted =
+      std::max(run.peak_accounted, (*recorder)->BytesUsedForTesting());
   run.peak_rss_growth =
       std::max(run.peak_rss_growth, ResidentBytes() - rss_before);
   while (!stack.empty()) {

@@ -37,15 +37,18 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/collect/clock.h"
-#include "lib/collect/collector.h"
+#include "lib/base/clock.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/recorder.h"
+#include "lib/collect/thread_state.h"
 #include "lib/session/session.h"
+#include "tests/collect/collect_test_util.h"
 
 namespace pyi {
 namespace {
 
+using collect_testing::Frame;
 using internal::FrameEnter;
 using internal::FrameExit;
 
@@ -187,12 +190,6 @@ class Watchdog {
   bool done_ = false;
   std::thread thread_;
 };
-
-uint32_t Frame(const std::string& function, uint32_t line) {
-  absl::StatusOr<uint32_t> id = FrameRegistry::Global().Register(
-      {function, "storm_test.cc", line, "tests", 0});
-  return id.ok() ? *id : 0;
-}
 
 TEST(StormTest, SixteenThreadsWhileSessionsStartAndStop) {
   const bool soak = Soak();

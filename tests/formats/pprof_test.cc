@@ -148,12 +148,12 @@ TEST(PprofTest, WritesAWellFormedGzippedProfile) {
 
 TEST(PprofTest, CpuClockSessionsWriteCpuTime) {
   Session session = SmallSession();
-  session.clock = 1;
+  session.clock = ClockKind::kThreadCpu;
   const pprof::Profile profile = Decode(Export(session));
   EXPECT_EQ(profile.string_table(profile.sample_type(1).type()), "cpu");
   absl::StatusOr<Session> imported = ImportPprof(Export(session));
   ASSERT_TRUE(imported.ok()) << imported.status();
-  EXPECT_EQ(imported->clock, 1u);
+  EXPECT_EQ(imported->clock, ClockKind::kThreadCpu);
 }
 
 TEST(PprofTest, RoundTripKeepsEveryStackAndItsTime) {
@@ -264,7 +264,7 @@ TEST(PprofTest, ImportsGoProfilesRootFirstWithInlinedFramesSplit) {
                                               "main.inlined:30"));
     EXPECT_EQ(thread.sample_durations_ns[0], 10 * kMs);
     EXPECT_EQ(thread.TotalDurationNs(), 40 * kMs);
-    EXPECT_EQ(session->clock, 1u);
+    EXPECT_EQ(session->clock, ClockKind::kThreadCpu);
     EXPECT_EQ(session->interval_ns, 10 * kMs);
     EXPECT_EQ(session->program, "/bin/app");
     EXPECT_EQ(session->duration_ns, 40 * kMs);

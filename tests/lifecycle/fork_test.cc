@@ -1,7 +1,7 @@
 // A host that forks while it profiles: the child keeps recording with a
 // timing thread of its own and stops its copy of the session; the parent
 // carries on as if nothing happened. pthread_atfork handlers in
-// lib/collect/collector.cc make this work.
+// lib/collect/fork.cc make this work.
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,10 +16,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/recorder.h"
 #include "lib/session/session.h"
+#include "tests/collect/collect_test_util.h"
 
 // ThreadSanitizer kills a child that starts a thread after a multi-threaded
 // fork unless told otherwise; the child's new timing thread is the point.
@@ -49,13 +50,7 @@ RecorderOptions ForkOptions(int64_t interval_ns) {
 }
 
 using internal::FrameExit;
-
-uint32_t Frame(const std::string& function) {
-  absl::StatusOr<uint32_t> id = FrameRegistry::Global().Register(
-      {function, "fork_test.cc", 1, "tests", 0});
-  EXPECT_TRUE(id.ok()) << id.status();
-  return *id;
-}
+using collect_testing::Frame;
 
 // Threads entering and exiting frames as fast as they can until stopped.
 // GCC 12's AddressSanitizer does not take its allocator's locks around

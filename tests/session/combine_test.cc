@@ -146,7 +146,7 @@ TEST(CombineSessionsTest, RefusesWhatCannotBeCombined) {
 
   std::vector<Session> clocks = {MakeRun(1, "a", "main", 1, "x", 1),
                                  MakeRun(2, "a", "main", 1, "x", 1)};
-  clocks[1].clock = 1;
+  clocks[1].clock = ClockKind::kThreadCpu;
   EXPECT_EQ(CombineSessions(clocks).status().code(),
             absl::StatusCode::kInvalidArgument);
 

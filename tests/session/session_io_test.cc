@@ -46,7 +46,7 @@ Session MakeRichSession() {
   session.duration_ns = 5'000'000'000;
   session.cpu_time_ns = 4'200'000'000;
   session.interval_ns = 1'000'000;
-  session.clock = 2;
+  session.clock = ClockKind::kCallback;
   session.timing_ticks = 4'987;
   session.target_description = "Program: ./game --level=1 — Ünïcødé ✓";
   session.program = "./game --level=1";
@@ -189,6 +189,22 @@ TEST(SessionIoTest, RoundTripDefaultSession) {
   absl::StatusOr<Session> parsed = ParseSession(Serialize(session));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(*parsed, session);
+}
+
+// A clock kind from a newer library is kept as stored, so the file saves
+// back unchanged, and is named "unknown".
+TEST(SessionIoTest, UnknownClockKindsRoundTrip) {
+  Session session;
+  session.clock = static_cast<ClockKind>(7);
+  const std::string bytes = Serialize(session);
+  format::Session raw;
+  ASSERT_TRUE(raw.ParseFromString(bytes));
+  EXPECT_EQ(raw.clock(), 7u);
+  absl::StatusOr<Session> parsed = ParseSession(bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(static_cast<uint32_t>(parsed->clock), 7u);
+  EXPECT_EQ(ClockName(parsed->clock), "unknown");
+  EXPECT_EQ(Serialize(*parsed), bytes);
 }
 
 // Zero ticks (a starved timing thread) is a value, not "no timing thread".

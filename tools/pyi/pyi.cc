@@ -48,6 +48,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
+#include "lib/base/clock.h"
 #include "lib/base/output.h"
 #include "lib/formats/formats.h"
 #include "lib/render/render.h"
@@ -250,11 +251,9 @@ int Info(const std::string& path) {
                   "\n");
   absl::StrAppend(&out, "cpu time:          ", Seconds(session.cpu_time_ns),
                   "\n");
-  static const char* const kClocks[] = {"wall", "thread cpu", "host callback"};
   absl::StrAppend(&out, "interval:          ",
                   absl::StrFormat("%g ms", session.interval_ns / 1e6), " (",
-                  session.clock < 3 ? kClocks[session.clock] : "unknown",
-                  " clock)\n");
+                  ClockName(session.clock), " clock)\n");
   absl::StrAppend(&out, "samples:           ", session.SampleCount(), "\n");
   if (session.timing_ticks.has_value()) {
     absl::StrAppend(&out, "timing ticks:      ", *session.timing_ticks,

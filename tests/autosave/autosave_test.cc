@@ -1,5 +1,5 @@
-// Autosave (Recorder::SetAutosave): chunks appended while a session runs
-// load back (ParseSession/LoadSession) into the session Stop() returns; a
+// Autosave (lib/autosave): chunks appended while a session runs load back
+// (ParseSession/LoadSession) into the session StopRecorder() returns; a
 // truncated last chunk is dropped with the rest loaded; garbage is refused.
 
 #include <fcntl.h>
@@ -14,12 +14,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "lib/autosave/autosave.h"
 #include "lib/base/status.h"
-#include "lib/collect/collector.h"
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
+#include "lib/collect/recorder.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
+#include "tests/collect/collect_test_util.h"
 #include "tests/util/files.h"
 
 namespace pyi {
@@ -28,48 +30,25 @@ namespace {
 using ::pyi_testing::ReadFile;
 using ::pyi_testing::TempPath;
 
+using collect_testing::fake_now_ns;
+using collect_testing::FakeClockOptions;
+using collect_testing::Frame;
+using collect_testing::kMs;
+using collect_testing::Samples;
 using internal::FrameEnter;
 using internal::FrameExit;
 
-constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kHour = int64_t{3600} * 1'000'000'000;
-
-thread_local int64_t fake_now_ns = 0;
-int64_t FakeClock(void*) { return fake_now_ns; }
-
-uint32_t Frame(const std::string& function) {
-  absl::StatusOr<uint32_t> id = FrameRegistry::Global().Register(
-      {function, "autosave_test.cc", 1, "tests", 0});
-  EXPECT_TRUE(id.ok()) << id.status();
-  return *id;
-}
-
-// Samples as "f;g duration" strings, for comparison across sessions.
-std::vector<std::string> Samples(const Session& session,
-                                 const ThreadSamples& thread) {
-  std::vector<std::string> lines;
-  for (size_t i = 0; i < thread.sample_nodes.size(); ++i) {
-    std::string line;
-    for (uint32_t frame : thread.StackOf(thread.sample_nodes[i])) {
-      line += session.FunctionName(frame) + ";";
-    }
-    line += std::to_string(thread.sample_durations_ns[i]);
-    lines.push_back(line);
-  }
-  return lines;
-}
 
 // Runs a fake-clock session that flushes three times mid-run; returns the
 // session Stop() gave, and leaves the autosave file at `path`.
 Session RecordWithChunks(const std::string& path, int* chunks_flushed) {
-  RecorderOptions options;
-  options.clock = Clock::FromCallback(&FakeClock, nullptr);
-  options.gating = Gating::kEveryEvent;
-  options.interval_ns = kMs;
+  RecorderOptions options = FakeClockOptions();
   fake_now_ns = 0;
   auto recorder = Recorder::Start(options);
   EXPECT_TRUE(recorder.ok()) << recorder.status();
-  EXPECT_TRUE((*recorder)->SetAutosave(path, kHour).ok());
+  auto autosave = Autosave::Start(recorder->get(), path, kHour);
+  EXPECT_TRUE(autosave.ok()) << autosave.status();
   const uint32_t outer = Frame("outer");
   const uint32_t inner = Frame("inner");
   *chunks_flushed = 0;
@@ -82,14 +61,14 @@ Session RecordWithChunks(const std::string& path, int* chunks_flushed) {
     fake_now_ns += kMs;
     FrameExit(outer);
     fake_now_ns += kMs;
-    EXPECT_TRUE((*recorder)->FlushAutosave().ok());
+    EXPECT_TRUE((*autosave)->FlushForTesting().ok());
     ++*chunks_flushed;
   }
   FrameEnter(outer);
   fake_now_ns += 4 * kMs;
   FrameExit(outer);
   fake_now_ns += kMs;
-  absl::StatusOr<Session> session = (*recorder)->Stop();  // the final chunk
+  absl::StatusOr<Session> session = (*autosave)->StopRecorder();  // last chunk
   EXPECT_TRUE(session.ok()) << session.status();
   ++*chunks_flushed;
   return *session;
@@ -144,15 +123,16 @@ TEST(AutosaveTest, ChunksCarryTheTimingThreadsTicks) {
   options.interval_ns = kMs;  // a real timing thread, real clock
   auto recorder = Recorder::Start(options);
   ASSERT_TRUE(recorder.ok()) << recorder.status();
-  ASSERT_TRUE((*recorder)->SetAutosave(path, kHour).ok());
+  auto autosave = Autosave::Start(recorder->get(), path, kHour);
+  ASSERT_TRUE(autosave.ok()) << autosave.status();
   const uint32_t frame = Frame("ticking");
   for (int chunk = 0; chunk < 3; ++chunk) {
     FrameEnter(frame);
     std::this_thread::sleep_for(std::chrono::milliseconds(3));
     FrameExit(frame);
-    ASSERT_TRUE((*recorder)->FlushAutosave().ok());
+    ASSERT_TRUE((*autosave)->FlushForTesting().ok());
   }
-  absl::StatusOr<Session> stopped = (*recorder)->Stop();
+  absl::StatusOr<Session> stopped = (*autosave)->StopRecorder();
   ASSERT_TRUE(stopped.ok()) << stopped.status();
   ASSERT_TRUE(stopped->timing_ticks.has_value());
 
@@ -224,17 +204,21 @@ TEST(AutosaveTest, Errors) {
   options.interval_ns = kMs;
   auto recorder = Recorder::Start(options);
   ASSERT_TRUE(recorder.ok());
-  EXPECT_EQ((*recorder)->SetAutosave("/nonexistent-dir/x", kMs).code(),
+  EXPECT_EQ(Autosave::Start(recorder->get(), "/nonexistent-dir/x", kMs)
+                .status()
+                .code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_EQ((*recorder)->SetAutosave(TempPath("e"), 0).code(),
+  EXPECT_EQ(Autosave::Start(recorder->get(), TempPath("e"), 0).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ((*recorder)->FlushAutosave().code(),
+  auto autosave = Autosave::Start(recorder->get(), TempPath("e"), kMs);
+  ASSERT_TRUE(autosave.ok());
+  EXPECT_TRUE((*autosave)->Close().ok());  // off
+  EXPECT_EQ((*autosave)->FlushForTesting().code(),
             absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE((*recorder)->SetAutosave(TempPath("e"), kMs).ok());
-  EXPECT_TRUE((*recorder)->SetAutosave("", 0).ok());  // off
   ASSERT_TRUE((*recorder)->Stop().ok());
-  EXPECT_EQ((*recorder)->SetAutosave(TempPath("e"), kMs).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      Autosave::Start(recorder->get(), TempPath("e"), kMs).status().code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 // The autosave thread flushing while threads record (TSan's case).
@@ -244,7 +228,8 @@ TEST(AutosaveTest, FlushesWhileThreadsRecord) {
   options.interval_ns = 100'000;
   auto recorder = Recorder::Start(options);
   ASSERT_TRUE(recorder.ok());
-  ASSERT_TRUE((*recorder)->SetAutosave(path, 2 * kMs).ok());
+  auto autosave = Autosave::Start(recorder->get(), path, 2 * kMs);
+  ASSERT_TRUE(autosave.ok());
   const uint32_t work = Frame("work");
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
@@ -257,7 +242,7 @@ TEST(AutosaveTest, FlushesWhileThreadsRecord) {
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  absl::StatusOr<Session> stopped = (*recorder)->Stop();
+  absl::StatusOr<Session> stopped = (*autosave)->StopRecorder();
   stop = true;
   for (std::thread& thread : threads) thread.join();
   ASSERT_TRUE(stopped.ok());
