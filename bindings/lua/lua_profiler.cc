@@ -234,18 +234,24 @@ class Profiler {
   lua_State* attached = nullptr;
   FrameCache cache;
   bool failed = false;
+  // false: no timer (SIGPROF is the host's). Sample mode then keeps a
+  // permanent count hook; hooks mode samples at calls and returns only.
+  bool timer_armed = false;
+  timer_t timer{};
+  struct sigaction old_action {};
 
   // hooks mode
   absl::flat_hash_map<lua_State*, std::unique_ptr<StateRecord>> states;
   std::vector<StateRecord*> active;  // the states running, resumer first
+  // Entered and exited at once to make the library sample the shadow stack
+  // between events (hidden: it is never on the stack when a sample is due).
+  pyi_frame_id sample_marker = 0;
 
   // sample mode
   std::vector<pyi_frame_id> sample;
-  bool timer_armed = false;  // false: a permanent count hook instead
-  timer_t timer{};
-  struct sigaction old_action {};
 
   void OnEvent(lua_State* L, lua_Debug* ar);
+  void SampleShadowStack(lua_State* L);
   void TakeSample(lua_State* L);
   void Seed(lua_State* L, int first_level, StateRecord* record, bool enter);
   void ExitAll();
@@ -391,6 +397,31 @@ void Profiler::OnEvent(lua_State* L, lua_Debug* ar) {
   pyi_frame_enter(id);
 }
 
+// Hooks mode, between events (the count hook the timer armed): brings the
+// shadow stack up to date and has the library record it. The library samples on enter and exit when one is due, and
+// always the stack as it is before the event, so entering and leaving a
+// marker frame records exactly the running stack.
+void Profiler::SampleShadowStack(lua_State* L) {
+  if (active.empty() || active.back()->L != L) SwitchTo(L);
+  // Frames an error unwound since the last event are above the running
+  // function (level 0); it is in the record unless the record is out of
+  // step, and then nothing is dropped.
+  lua_Debug running;
+  std::vector<Entry>& entries = active.back()->entries;
+  if (lua_getstack(L, 0, &running) != 0) {
+    for (size_t i = entries.size(); i-- > 0;) {
+      if (entries[i].ci != running.i_ci) continue;
+      while (entries.size() > i + 1) {
+        pyi_frame_exit(entries.back().id);
+        entries.pop_back();
+      }
+      break;
+    }
+  }
+  pyi_frame_enter(sample_marker);
+  pyi_frame_exit(sample_marker);
+}
+
 void Profiler::ExitAll() {
   while (!active.empty()) {
     StateRecord* top = active.back();
@@ -442,8 +473,18 @@ void HooksHook(lua_State* L, lua_Debug* ar) {
     lua_sethook(L, nullptr, 0, 0);  // a state hooked by an earlier session
     return;
   }
+  if (ar->event == LUA_HOOKCOUNT) {
+    // Disarm first: until the next timer signal only calls and returns
+    // are hooked.
+    lua_sethook(L, HooksHook, kHookMask, 0);
+    if (!pyi_sample_due()) return;
+  }
   try {
-    profiler->OnEvent(L, ar);
+    if (ar->event == LUA_HOOKCOUNT) {
+      profiler->SampleShadowStack(L);
+    } else {
+      profiler->OnEvent(L, ar);
+    }
   } catch (...) {
     Fail(L);
   }
@@ -466,25 +507,33 @@ void SampleHook(lua_State* L, lua_Debug* ar) {
   }
 }
 
+// What the timer signal sets on every state that may be running: a count
+// hook that fires at the next VM instruction (plus, in hooks mode, the call
+// and return hooks). Set before the timer starts.
+std::atomic<lua_Hook> g_arm_hook{nullptr};
+std::atomic<int> g_arm_mask{0};
+
 // The timer signal: arms the count hook on every state that may be running.
 // lua_sethook is async-signal-safe by Lua's design (lua.c stops a script
 // from its SIGINT handler the same way).
 void ArmSignal(int, siginfo_t*, void*) {
   if (!g_arming.load(std::memory_order_relaxed)) return;
   const int saved_errno = errno;
+  const lua_Hook hook = g_arm_hook.load(std::memory_order_relaxed);
+  const int mask = g_arm_mask.load(std::memory_order_relaxed);
   lua_State* main = g_main.load(std::memory_order_relaxed);
-  if (main != nullptr) lua_sethook(main, SampleHook, LUA_MASKCOUNT, 1);
+  if (main != nullptr) lua_sethook(main, hook, mask, 1);
   const int depth = g_chain_depth.load(std::memory_order_relaxed);
   for (int i = 0; i < depth && i < kMaxChain; ++i) {
     lua_State* co = g_chain[i].co.load(std::memory_order_relaxed);
-    if (co != nullptr) lua_sethook(co, SampleHook, LUA_MASKCOUNT, 1);
+    if (co != nullptr) lua_sethook(co, hook, mask, 1);
   }
   errno = saved_errno;
 }
 
 // Sets up a timer that sends SIGPROF to this thread twice per interval.
-// Refuses (the caller falls back to a permanent count hook) when the host
-// handles SIGPROF itself.
+// Refuses (sample mode falls back to a permanent count hook, hooks mode to
+// samples at calls and returns only) when the host handles SIGPROF itself.
 bool StartTimer(Profiler* profiler, int64_t interval_ns) {
   struct sigaction current {};
   if (sigaction(SIGPROF, nullptr, &current) != 0) return false;
@@ -665,6 +714,13 @@ bool Attach(lua_State* L, Mode mode, int64_t interval_ns, int first_level,
   }
   Profiler* profiler = g_profiler;
   if (mode == Mode::kHooks) {
+    if (pyi_frame_register_flags("<pyinstrument sample>", "[C]", 0, nullptr,
+                                 PYI_FRAME_HIDDEN | PYI_FRAME_PROFILER,
+                                 &profiler->sample_marker) != PYI_OK) {
+      Detach();
+      *error = pyi_last_error();
+      return false;
+    }
     try {
       StateRecord* record = nullptr;
       {
@@ -684,7 +740,14 @@ bool Attach(lua_State* L, Mode mode, int64_t interval_ns, int first_level,
     if (profiler->main != L) {
       lua_sethook(profiler->main, HooksHook, kHookMask, 0);
     }
+    // Calls and returns alone leave a loop that calls nothing unsampled
+    // until it ends; the timer arms a count hook that samples it.
+    g_arm_hook.store(HooksHook, std::memory_order_relaxed);
+    g_arm_mask.store(kHookMask | LUA_MASKCOUNT, std::memory_order_relaxed);
+    profiler->timer_armed = StartTimer(profiler, interval_ns);
   } else {
+    g_arm_hook.store(SampleHook, std::memory_order_relaxed);
+    g_arm_mask.store(LUA_MASKCOUNT, std::memory_order_relaxed);
     profiler->timer_armed = StartTimer(profiler, interval_ns);
     if (!profiler->timer_armed) {
       lua_sethook(L, SampleHook, LUA_MASKCOUNT, kFallbackCountPeriod);
@@ -698,9 +761,7 @@ bool Attach(lua_State* L, Mode mode, int64_t interval_ns, int first_level,
 void Detach() {
   Profiler* profiler = g_profiler;
   if (profiler == nullptr) return;
-  if (profiler->mode == Mode::kSample && profiler->timer_armed) {
-    StopTimer(profiler);
-  }
+  if (profiler->timer_armed) StopTimer(profiler);
   // Unhook the states known to be alive; any other coroutine still hooked
   // unhooks itself at its next event, finding no profiler.
   lua_sethook(profiler->main, nullptr, 0, 0);

@@ -3,7 +3,10 @@
 //
 // Two modes:
 //   hooks   call/return hooks feed pyi_frame_enter/exit. Exact call
-//           structure; costs a hook per call and return.
+//           structure; costs a hook per call and return. The library
+//           samples the shadow stack at those events, so between them the
+//           timer below also arms a count hook that has it sampled (else a
+//           loop that calls nothing would go unsampled until it ends).
 //   sample  no call/return hooks: a count hook walks the stack with
 //           lua_getstack when pyi_sample_due() says so and hands it to
 //           pyi_thread_sample. The count hook is armed by a POSIX timer

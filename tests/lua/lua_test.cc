@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -214,6 +215,32 @@ TEST_P(LuaModes, RecursionNestsAndTailCallsReplaceFrames) {
   const Value* spin = Child(*countdown, "spin");
   ASSERT_NE(spin, nullptr) << profile.text;
   EXPECT_GE(Time(*spin), 0.05);
+}
+
+// A loop that calls nothing for ~20 ms at a time: hooks mode used to sample
+// only at calls and returns (the run: 41 samples in 0.65 s at 1 ms,
+// one per call of the worker; here ~18 for 300 ms of CPU). Now both modes
+// sample about once per interval the script runs. A sample needs the
+// script's thread on a CPU and a tick of the timing thread: on a loaded
+// machine (the script's 300 ms of CPU took 1.2 s of wall time with the
+// load at 6 on 2 cores) ticks fall while the script waits, so density is
+// measured against the intervals of CPU time the process used, or the
+// ticks, whichever are fewer. Both modes reached ~0.9 of that there.
+TEST_P(LuaModes, ALoopThatCallsNothingIsSampledEveryInterval) {
+  const Profile profile = Profiled("busy");
+  const pyi_session_stats& stats = profile.stats;
+  ASSERT_GT(stats.timing_ticks, 0) << profile.text;
+  const double cpu_intervals = static_cast<double>(stats.cpu_time_ns) /
+                               static_cast<double>(stats.interval_ns);
+  const double possible =
+      std::min(cpu_intervals, static_cast<double>(stats.timing_ticks));
+  EXPECT_GE(cpu_intervals, 250) << profile.text;
+  EXPECT_GE(static_cast<double>(stats.sample_count), 0.5 * possible)
+      << "ticks " << stats.timing_ticks << ", CPU intervals "
+      << cpu_intervals << "\n" << profile.text;
+  const Value* burn = Child(profile.root, "burn");
+  ASSERT_NE(burn, nullptr) << profile.text;
+  EXPECT_GE(Time(*burn), 0.9 * Time(profile.root));
 }
 
 TEST_P(LuaModes, CFunctionsAndLuaCallbacksFromC) {
