@@ -746,6 +746,9 @@ bool Attach(lua_State* L, Mode mode, int64_t interval_ns, int first_level,
     g_arm_mask.store(kHookMask | LUA_MASKCOUNT, std::memory_order_relaxed);
     profiler->timer_armed = StartTimer(profiler, interval_ns);
   } else {
+    // The thread is timed from its first call into the library: make that
+    // now, not its first sample.
+    pyi_thread_sample(nullptr, 0);
     g_arm_hook.store(SampleHook, std::memory_order_relaxed);
     g_arm_mask.store(LUA_MASKCOUNT, std::memory_order_relaxed);
     profiler->timer_armed = StartTimer(profiler, interval_ns);
