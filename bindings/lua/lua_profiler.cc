@@ -206,6 +206,41 @@ void PopChain(int token) {
   if (token >= 0) g_chain_depth.store(token, std::memory_order_relaxed);
 }
 
+// Links left behind by an error stay in the chain, and the timer signal
+// arms every coroutine in it, until the next resume repairs it; by then a
+// coroutine may have been collected. So each linked coroutine is also kept
+// in a registry table under its link's index, until another takes that
+// place: a stale link then names a dead coroutine, never freed memory. The
+// table is made with room for every link, so storing into it allocates
+// nothing (and cannot raise).
+const char kChainAnchors = 0;  // the registry key is its address
+
+void CreateChainAnchors(lua_State* L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kChainAnchors) == LUA_TTABLE) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_createtable(L, kMaxChain, 0);
+  for (int i = 1; i <= kMaxChain; ++i) {
+    lua_pushboolean(L, 0);
+    lua_rawseti(L, -2, i);
+  }
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kChainAnchors);
+}
+
+// Keeps the coroutine at `co_index` of L alive as link `token` (from
+// PushChain). Leaves L's stack as it was.
+void AnchorChainLink(lua_State* L, int co_index, int token) {
+  if (token < 0) return;
+  co_index = lua_absindex(L, co_index);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kChainAnchors) == LUA_TTABLE) {
+    lua_pushvalue(L, co_index);
+    lua_rawseti(L, -2, token + 1);
+  }
+  lua_pop(L, 1);
+}
+
 // ---- The profiler -----------------------------------------------------------
 
 constexpr int kHookMask = LUA_MASKCALL | LUA_MASKRET;
@@ -609,6 +644,7 @@ int ResumeWrapper(lua_State* L) {
   if (co != nullptr && g_profiler != nullptr) {
     EnsureHook(co);
     token = PushChain(L, co);
+    AnchorChainLink(L, 1, token);
   }
   const int results = original(L);
   PopChain(token);
@@ -624,6 +660,7 @@ int WrappedCall(lua_State* L) {
   if (co != nullptr && g_profiler != nullptr) {
     EnsureHook(co);
     token = PushChain(L, co);
+    AnchorChainLink(L, lua_upvalueindex(1), token);
   }
   const int results = original(L);
   PopChain(token);
@@ -669,6 +706,7 @@ void InstallCoroutineWrappers(lua_State* L) {
     lua_pop(L, 1);
     return;
   }
+  CreateChainAnchors(L);
   struct {
     const char* name;
     lua_CFunction wrapper;
