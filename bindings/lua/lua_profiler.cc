@@ -31,25 +31,40 @@ namespace {
 // already hands out (the interned source and name strings, the C function),
 // which costs no hashing of text on the hot path; since a collected string's
 // address can be reused, each hit is checked against the copied text.
+//
+// A tail-called function ("t": istailcall) is a frame of its own identity,
+// its name with kTailSuffix, so that every view can tell it from a call.
 struct FrameKey {
   const void* source;
   const void* name;
   const void* cfunction;
   int line;
+  bool tail;
 
   bool operator==(const FrameKey& other) const {
     return source == other.source && name == other.name &&
-           cfunction == other.cfunction && line == other.line;
+           cfunction == other.cfunction && line == other.line &&
+           tail == other.tail;
   }
   template <typename H>
   friend H AbslHashValue(H h, const FrameKey& key) {
     return H::combine(std::move(h), key.source, key.name, key.cfunction,
-                      key.line);
+                      key.line, key.tail);
   }
 };
 
-struct CachedFrame {
+constexpr char kTailSuffix[] = " (tail call)";
+
+// What a lookup gives: the registered frame, and the function it is a frame
+// of (one number per Lua function, whatever name or tail mark its frames
+// carry; 0 for C functions), which hooks mode compares along tail chains.
+struct Frame {
   pyi_frame_id id = 0;
+  uint32_t function = 0;
+};
+
+struct CachedFrame {
+  Frame frame;
   std::string name;       // the name at the call site; "" when it had none
   std::string short_src;  // lua_Debug::short_src
 };
@@ -61,28 +76,34 @@ struct KnownCFunction {
 
 class FrameCache {
  public:
-  // `ar` is filled with "Sn"; `running` is the thread that is executing
-  // (its stack has room for one value, which "f" needs).
-  pyi_frame_id Lookup(lua_State* running, lua_Debug* ar);
+  // `ar` describes stack level `level` of S and is filled with "Snt";
+  // `running` is the thread that is executing (its stack has room for one
+  // value, which "f" needs). S is `running` or a thread that resumed it.
+  Frame Lookup(lua_State* S, int level, lua_State* running, lua_Debug* ar);
 
   void Clear() {
     frames_.clear();
     fallback_names_.clear();
+    functions_.clear();
   }
 
   absl::flat_hash_map<lua_CFunction, KnownCFunction> known_c;
 
  private:
-  pyi_frame_id Register(const FrameKey& key, lua_Debug* ar,
-                        lua_CFunction cfunction, CachedFrame* out);
+  Frame Register(lua_State* S, int level, lua_Debug* ar,
+                 lua_CFunction cfunction, CachedFrame* out);
 
   absl::flat_hash_map<FrameKey, CachedFrame> frames_;
-  // The last name seen for a Lua function ("short_src:linedefined"): the
-  // name of functions called without one (tail calls, calls from C).
+  // Keyed by a Lua function's place and shape (see Register). The last
+  // name Lua gave it at a call: the name of its calls without one (tail
+  // calls, calls from C).
   absl::flat_hash_map<std::string, std::string> fallback_names_;
+  // Its number (Frame::function).
+  absl::flat_hash_map<std::string, uint32_t> functions_;
 };
 
-pyi_frame_id FrameCache::Lookup(lua_State* running, lua_Debug* ar) {
+Frame FrameCache::Lookup(lua_State* S, int level, lua_State* running,
+                         lua_Debug* ar) {
   const bool is_c = ar->what[0] == 'C';
   lua_CFunction cfunction = nullptr;
   if (is_c && ar->name == nullptr) {
@@ -93,25 +114,26 @@ pyi_frame_id FrameCache::Lookup(lua_State* running, lua_Debug* ar) {
   }
   const FrameKey key{ar->source, ar->name,
                      reinterpret_cast<const void*>(cfunction),
-                     ar->linedefined};
+                     ar->linedefined, ar->istailcall != 0};
   auto it = frames_.find(key);
   if (it != frames_.end()) {
     const CachedFrame& cached = it->second;
     const bool name_ok = ar->name == nullptr ? cached.name.empty()
                                              : cached.name == ar->name;
     if (name_ok && (is_c || cached.short_src == ar->short_src)) {
-      return cached.id;
+      return cached.frame;
     }
   }
   CachedFrame fresh;
-  pyi_frame_id id = Register(key, ar, cfunction, &fresh);
-  if (id != 0) frames_[key] = std::move(fresh);
-  return id;
+  const Frame frame = Register(S, level, ar, cfunction, &fresh);
+  if (frame.id != 0) frames_[key] = std::move(fresh);
+  return frame;
 }
 
-pyi_frame_id FrameCache::Register(const FrameKey& key, lua_Debug* ar,
-                                  lua_CFunction cfunction, CachedFrame* out) {
+Frame FrameCache::Register(lua_State* S, int level, lua_Debug* ar,
+                           lua_CFunction cfunction, CachedFrame* out) {
   const bool is_c = ar->what[0] == 'C';
+  const bool tail = ar->istailcall != 0;
   std::string name;
   uint32_t flags = 0;
   if (ar->name != nullptr) {
@@ -132,6 +154,7 @@ pyi_frame_id FrameCache::Register(const FrameKey& key, lua_Debug* ar,
   }
   std::string file;
   uint32_t line = 0;
+  uint32_t function = 0;
   if (is_c) {
     file = "[C]";
   } else {
@@ -140,24 +163,36 @@ pyi_frame_id FrameCache::Register(const FrameKey& key, lua_Debug* ar,
     file = ar->source != nullptr && ar->source[0] == '@' ? ar->source + 1
                                                          : ar->short_src;
     line = ar->linedefined > 0 ? static_cast<uint32_t>(ar->linedefined) : 0;
-    const std::string where = absl::StrCat(ar->short_src, ":", line);
+    // The function's place and shape, which tells apart all functions but
+    // those of one signature defined on one line (Lua exposes no identity
+    // of a function's prototype).
+    lua_getinfo(S, "u", ar);
+    const std::string shape = absl::StrCat(
+        file, ":", line, "-", ar->lastlinedefined, "/", ar->nparams,
+        ar->isvararg ? "+" : "", "/", ar->nups);
+    function = functions_.try_emplace(shape, functions_.size() + 1)
+                   .first->second;
     if (ar->name != nullptr) {
-      fallback_names_[where] = name;
+      fallback_names_[shape] = name;
     } else if (name.empty()) {
-      auto fallback = fallback_names_.find(where);
+      // Called from C or by a tail call: Lua has no name for it. The name
+      // Lua gave it at an earlier call, if any.
+      auto fallback = fallback_names_.find(shape);
       name = fallback != fallback_names_.end() ? fallback->second
                                                : "<anonymous>";
     }
   }
-  pyi_frame_id id = 0;
+  if (tail) name += kTailSuffix;
+  Frame frame;
   if (pyi_frame_register_flags(name.c_str(), file.c_str(), line, nullptr,
-                               flags, &id) != PYI_OK) {
-    return 0;
+                               flags, &frame.id) != PYI_OK) {
+    return Frame{};
   }
-  out->id = id;
+  frame.function = function;
+  out->frame = frame;
   out->name = ar->name != nullptr ? ar->name : "";
   out->short_src = ar->short_src;
-  return id;
+  return frame;
 }
 
 // ---- The resume chain ------------------------------------------------------
@@ -246,14 +281,22 @@ void AnchorChainLink(lua_State* L, int co_index, int token) {
 constexpr int kHookMask = LUA_MASKCALL | LUA_MASKRET;
 // The period of the permanent count hook when no timer can be had.
 constexpr int kFallbackCountPeriod = 1000;
+// The most frames one activation record carries in hooks mode: the call
+// and the tail calls that replaced it. Past it, the newest tail-called
+// frame replaces the last one.
+constexpr size_t kMaxTailChain = 32;
 
 struct Entry {
   pyi_frame_id id;
-  const void* ci;  // lua_Debug::i_ci: the activation record of the frame
+  uint32_t function;  // Frame::function
+  const void* ci;     // lua_Debug::i_ci: the activation record of the frame
 };
+static_assert(sizeof(Entry) == 16, "two entries per 32 bytes");
 
 // The frames a hooks-mode profiler entered for one Lua thread (the main
-// thread or a coroutine), outermost first.
+// thread or a coroutine), outermost first. A tail call reuses its caller's
+// activation record, so consecutive entries may share a `ci`: the call and
+// the tail calls that replaced it, all of which end at its return.
 struct StateRecord {
   lua_State* L = nullptr;
   std::vector<Entry> entries;
@@ -295,6 +338,7 @@ class Profiler {
   StateRecord* Record(lua_State* L);
   void SwitchTo(lua_State* L);
   void Trim(StateRecord* record, lua_State* L, bool exit);
+  void TailCall(StateRecord* record, lua_State* L, lua_Debug* ar);
   void WalkInto(lua_State* S, lua_State* running);
 };
 
@@ -337,7 +381,8 @@ StateRecord* Profiler::Record(lua_State* L) {
   return raw;
 }
 
-// Pushes the frames of L from `first_level` outwards (outermost first).
+// Pushes the frames of L from `first_level` outwards (outermost first). A
+// frame that was tail-called is marked so; the frames it replaced are gone.
 void Profiler::Seed(lua_State* L, int first_level, StateRecord* record,
                     bool enter) {
   lua_Debug ar;
@@ -345,11 +390,11 @@ void Profiler::Seed(lua_State* L, int first_level, StateRecord* record,
   while (lua_getstack(L, levels, &ar) != 0) ++levels;
   for (int level = levels - 1; level >= first_level; --level) {
     if (lua_getstack(L, level, &ar) == 0) continue;
-    lua_getinfo(L, "Sn", &ar);
-    const pyi_frame_id id = cache.Lookup(L, &ar);
-    if (id == 0) continue;
-    record->entries.push_back({id, ar.i_ci});
-    if (enter) pyi_frame_enter(id);
+    lua_getinfo(L, "Snt", &ar);
+    const Frame frame = cache.Lookup(L, level, L, &ar);
+    if (frame.id == 0) continue;
+    record->entries.push_back({frame.id, frame.function, ar.i_ci});
+    if (enter) pyi_frame_enter(frame.id);
   }
 }
 
@@ -357,7 +402,7 @@ void Profiler::Seed(lua_State* L, int first_level, StateRecord* record,
 // may hold frames that are gone. Every frame's caller is in the record
 // (seeded or entered by its call event), so the frames above the caller of
 // stack level 0 are exactly the stale ones (and, on a return event, the
-// returning frame).
+// returning frame with the tail calls that replaced it).
 void Profiler::Trim(StateRecord* record, lua_State* L, bool exit) {
   const void* caller = CallerCi(L);
   std::vector<Entry>& entries = record->entries;
@@ -406,30 +451,72 @@ void Profiler::SwitchTo(lua_State* L) {
   active.push_back(record);
 }
 
+// A tail call replaces the running function in its activation record; Lua
+// keeps no trace of the replaced one. Its entry stays, so the callee shows
+// under the function that tail-called it, and the callee's entry shares its
+// `ci`: the one return to come pops them all. A callee already in the chain
+// (a function tail-calling itself, or a cycle of them, which would
+// otherwise grow the stack without bound) takes the chain back to where it
+// was: the frames after it exit, and it runs on in its first frame.
+void Profiler::TailCall(StateRecord* record, lua_State* L, lua_Debug* ar) {
+  std::vector<Entry>& entries = record->entries;
+  if (!entries.empty() && entries.back().ci != ar->i_ci) {
+    // Not the replaced frame on top: frames an error unwound, or (a state
+    // seeded at this event) no record of it. Keep what is below.
+    Trim(record, L, /*exit=*/true);
+  }
+  lua_getinfo(L, "Snt", ar);
+  const Frame frame = cache.Lookup(L, 0, L, ar);
+  if (frame.id == 0) return;  // could not register: the frame is left out
+  size_t chain = entries.size();
+  while (chain > 0 && entries[chain - 1].ci == ar->i_ci) --chain;
+  for (size_t i = entries.size(); i-- > chain;) {
+    if (entries[i].function != frame.function) continue;
+    while (entries.size() > i + 1) {
+      pyi_frame_exit(entries.back().id);
+      entries.pop_back();
+    }
+    return;
+  }
+  if (entries.size() - chain >= kMaxTailChain) {
+    pyi_frame_exit(entries.back().id);
+    entries.pop_back();
+  }
+  entries.push_back({frame.id, frame.function, ar->i_ci});
+  pyi_frame_enter(frame.id);
+}
+
 void Profiler::OnEvent(lua_State* L, lua_Debug* ar) {
   if (active.empty() || active.back()->L != L) SwitchTo(L);
   StateRecord* record = active.back();
   std::vector<Entry>& entries = record->entries;
-  if (ar->event == LUA_HOOKRET) {
-    if (!entries.empty() && entries.back().ci == ar->i_ci) {
-      pyi_frame_exit(entries.back().id);
-      entries.pop_back();
-    } else {
-      Trim(record, L, /*exit=*/true);
-    }
-    return;
+  switch (ar->event) {
+    case LUA_HOOKRET:
+      if (!entries.empty() && entries.back().ci == ar->i_ci) {
+        do {
+          pyi_frame_exit(entries.back().id);
+          entries.pop_back();
+        } while (!entries.empty() && entries.back().ci == ar->i_ci);
+      } else {
+        Trim(record, L, /*exit=*/true);
+      }
+      return;
+    case LUA_HOOKTAILCALL:
+      TailCall(record, L, ar);
+      return;
+    case LUA_HOOKCALL:
+      break;
+    default:
+      return;
   }
-  // LUA_HOOKCALL or LUA_HOOKTAILCALL. A tail call reuses the activation
-  // record of the function it replaces, whose caller is level 1: Trim exits
-  // the replaced frame, so that the one return to come stays balanced.
   if (!entries.empty() && entries.back().ci != CallerCi(L)) {
     Trim(record, L, /*exit=*/true);
   }
-  lua_getinfo(L, "Sn", ar);
-  const pyi_frame_id id = cache.Lookup(L, ar);
-  if (id == 0) return;  // could not register: the frame is left out
-  entries.push_back({id, ar->i_ci});
-  pyi_frame_enter(id);
+  lua_getinfo(L, "Snt", ar);
+  const Frame frame = cache.Lookup(L, 0, L, ar);
+  if (frame.id == 0) return;  // could not register: the frame is left out
+  entries.push_back({frame.id, frame.function, ar->i_ci});
+  pyi_frame_enter(frame.id);
 }
 
 // Hooks mode, between events (the count hook the timer armed): brings the
@@ -469,13 +556,15 @@ void Profiler::ExitAll() {
   states.clear();
 }
 
-// Appends the frames of S, innermost first.
+// Appends the frames of S, innermost first. A tail-called frame is marked
+// so ("t"); the frames it replaced are gone from the stack, so it shows
+// under the caller of the first of them.
 void Profiler::WalkInto(lua_State* S, lua_State* running) {
   lua_Debug ar;
   for (int level = 0; lua_getstack(S, level, &ar) != 0; ++level) {
-    lua_getinfo(S, "Sn", &ar);
-    const pyi_frame_id id = cache.Lookup(running, &ar);
-    if (id != 0) sample.push_back(id);
+    lua_getinfo(S, "Snt", &ar);
+    const Frame frame = cache.Lookup(S, level, running, &ar);
+    if (frame.id != 0) sample.push_back(frame.id);
   }
 }
 

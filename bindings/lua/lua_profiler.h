@@ -15,6 +15,19 @@
 //           set (a permanent count hook costs ~45% on call-heavy code,
 //           whatever its period).
 //
+// Tail calls (`return f(x)`): Lua reuses the caller's activation record for
+// the callee and forgets the caller. A tail-called function's frame is its
+// own identity, its name with " (tail call)" appended. Hooks mode keeps
+// the replaced caller on the shadow stack until the callee returns, so the
+// callee shows under the function that tail-called it; a function that
+// tail-calls itself, or a cycle of them, stays one frame per function
+// (kMaxTailChain bounds the rest). Sample mode sees only what is left on
+// Lua's stack: the callee, marked, under the caller of the chain.
+//
+// Names: what Lua reports at the call site ("n"); for a Lua function
+// without one (tail-called, or called from C), the name Lua gave it at an
+// earlier call, else "<anonymous>".
+//
 // Coroutines: coroutine.resume and coroutine.wrap are wrapped so that a
 // coroutine resumed while profiling gets the hook, and so that a sample taken
 // inside a coroutine continues into the code that resumed it. A coroutine's

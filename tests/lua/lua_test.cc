@@ -198,9 +198,9 @@ TEST_P(LuaModes, RecursionNestsAndTailCallsReplaceFrames) {
   // fib(15) recurses: fib under fib under fib...
   EXPECT_GE(Depth(profile.root, "fib"), 5) << profile.text;
   // countdown tail-calls itself six times; only one frame is ever live, so
-  // its busy loop sits right under one countdown frame. (In sample mode the
-  // frame may be "<anonymous>": Lua knows no name for a tail-called
-  // function, and the profiler only borrows one it saw at a call.)
+  // its busy loop sits right under one countdown frame. (Hooks mode keeps
+  // the frame of the call and folds the tail calls of a function to itself
+  // into it; sample mode sees only the last one, "countdown (tail call)".)
   const Value* countdown = nullptr;
   for (const Value* child : Children(profile.root)) {
     if (Line(*child) == 16) countdown = child;
