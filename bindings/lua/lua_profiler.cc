@@ -130,6 +130,142 @@ Frame FrameCache::Lookup(lua_State* S, int level, lua_State* running,
   return frame;
 }
 
+// ---- Names for functions Lua does not name ---------------------------------
+
+// A variable found to hold a function: `name`, after `prefix` and a dot when
+// the variable is a field of a loaded module. Both point into strings Lua
+// keeps alive while the variable's function or table lives.
+struct VariableName {
+  const char* prefix = nullptr;
+  const char* name = nullptr;
+};
+
+// Names of Lua's own temporaries ("(temporary)", "(for state)", ...) and C
+// functions' upvalues ("") name no variable.
+bool IsVariableName(const char* name) {
+  return name != nullptr && name[0] != '\0' && name[0] != '(';
+}
+
+// Looks through the upvalues of the function at `index` of S for a value
+// raw-equal to the one at `target`.
+bool FindInUpvalues(lua_State* S, int index, int target, VariableName* out) {
+  for (int n = 1;; ++n) {
+    const char* name = lua_getupvalue(S, index, n);
+    if (name == nullptr) return false;
+    const bool found = IsVariableName(name) && lua_rawequal(S, -1, target);
+    lua_pop(S, 1);
+    if (found) {
+      out->name = name;
+      return true;
+    }
+  }
+}
+
+// Looks through the string keys of the table at `table` for a value
+// raw-equal to the one at `target`; with `upvalues`, through the upvalues of
+// the table's functions instead.
+bool FindInTable(lua_State* S, int table, int target, bool upvalues,
+                 VariableName* out) {
+  lua_pushnil(S);
+  while (lua_next(S, table) != 0) {
+    bool found = false;
+    if (upvalues) {
+      found = lua_type(S, -1) == LUA_TFUNCTION &&
+              FindInUpvalues(S, lua_gettop(S), target, out);
+    } else if (lua_type(S, -2) == LUA_TSTRING && lua_rawequal(S, -1, target)) {
+      found = true;
+      out->name = lua_tostring(S, -2);  // a string key: no conversion
+    }
+    lua_pop(S, 1);
+    if (found) {
+      lua_pop(S, 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// FindInTable over each module in the package.loaded table at `loaded`
+// except the globals (at `globals`); a field is named "module.field".
+bool FindInModules(lua_State* S, int loaded, int globals, int target,
+                   bool upvalues, VariableName* out) {
+  lua_pushnil(S);
+  while (lua_next(S, loaded) != 0) {
+    bool found = false;
+    if (lua_type(S, -2) == LUA_TSTRING && lua_type(S, -1) == LUA_TTABLE &&
+        !lua_rawequal(S, -1, globals)) {
+      found = FindInTable(S, lua_gettop(S), target, upvalues, out);
+      if (found && !upvalues) out->prefix = lua_tostring(S, -2);
+    }
+    lua_pop(S, 1);
+    if (found) {
+      lua_pop(S, 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The deepest levels above a function whose variables the search reads.
+constexpr int kMaxSearchLevels = 64;
+
+// Finds a variable that holds the function running at stack level `level`
+// of S, the way a reader of the code would name it: its own upvalue (a
+// recursive local function), a local or upvalue of the functions active
+// below it, a global, a field of a loaded module ("string.rep"), or an
+// upvalue of a global or module function (a module's private helper). Runs
+// once per registered frame. Raises no Lua error (only the raw, non-
+// allocating parts of the C API are used) and leaves S's stack as it was.
+bool FindVariableName(lua_State* S, int level, VariableName* out) {
+  if (!lua_checkstack(S, 8)) return false;
+  const int base = lua_gettop(S);
+  lua_Debug ar;
+  if (lua_getstack(S, level, &ar) == 0) return false;
+  lua_getinfo(S, "f", &ar);
+  const int target = lua_gettop(S);
+  bool found = FindInUpvalues(S, target, target, out);
+  for (int up = level + 1; !found && up <= level + kMaxSearchLevels; ++up) {
+    lua_Debug outer;
+    if (lua_getstack(S, up, &outer) == 0) break;
+    for (int n = 1; !found; ++n) {
+      const char* name = lua_getlocal(S, &outer, n);
+      if (name == nullptr) break;
+      found = IsVariableName(name) && lua_rawequal(S, -1, target);
+      lua_pop(S, 1);
+      if (found) out->name = name;
+    }
+    if (found) break;
+    lua_getinfo(S, "f", &outer);
+    found = FindInUpvalues(S, lua_gettop(S), target, out);
+    lua_pop(S, 1);
+  }
+  if (!found) {
+    lua_rawgeti(S, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    const int globals = lua_gettop(S);
+    // package.loaded, found without interning "_LOADED" (which could raise
+    // a memory error) by walking the registry's string keys.
+    int loaded = 0;
+    lua_pushnil(S);
+    while (lua_next(S, LUA_REGISTRYINDEX) != 0) {
+      if (lua_type(S, -2) == LUA_TSTRING && lua_type(S, -1) == LUA_TTABLE &&
+          strcmp(lua_tostring(S, -2), LUA_LOADED_TABLE) == 0) {
+        lua_remove(S, -2);
+        loaded = lua_gettop(S);
+        break;
+      }
+      lua_pop(S, 1);
+    }
+    found = FindInTable(S, globals, target, /*upvalues=*/false, out) ||
+            (loaded != 0 && FindInModules(S, loaded, globals, target,
+                                          /*upvalues=*/false, out)) ||
+            FindInTable(S, globals, target, /*upvalues=*/true, out) ||
+            (loaded != 0 && FindInModules(S, loaded, globals, target,
+                                          /*upvalues=*/true, out));
+  }
+  lua_settop(S, base);
+  return found;
+}
+
 Frame FrameCache::Register(lua_State* S, int level, lua_Debug* ar,
                            lua_CFunction cfunction, CachedFrame* out) {
   const bool is_c = ar->what[0] == 'C';
@@ -176,10 +312,23 @@ Frame FrameCache::Register(lua_State* S, int level, lua_Debug* ar,
       fallback_names_[shape] = name;
     } else if (name.empty()) {
       // Called from C or by a tail call: Lua has no name for it. The name
-      // Lua gave it at an earlier call, if any.
+      // Lua gave it at an earlier call, else a variable that holds it.
       auto fallback = fallback_names_.find(shape);
-      name = fallback != fallback_names_.end() ? fallback->second
-                                               : "<anonymous>";
+      VariableName variable;
+      if (fallback != fallback_names_.end()) {
+        name = fallback->second;
+      } else if (FindVariableName(S, level, &variable)) {
+        name = variable.prefix != nullptr
+                   ? absl::StrCat(variable.prefix, ".", variable.name)
+                   : variable.name;
+      } else if (tail) {
+        // A tail call's callee had a name at its call site, which Lua does
+        // not keep: "<anonymous>" would say it has none. Lua's traceback
+        // names such functions this way.
+        name = absl::StrCat("function <", ar->short_src, ":", line, ">");
+      } else {
+        name = "<anonymous>";
+      }
     }
   }
   if (tail) name += kTailSuffix;

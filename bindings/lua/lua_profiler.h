@@ -26,7 +26,11 @@
 //
 // Names: what Lua reports at the call site ("n"); for a Lua function
 // without one (tail-called, or called from C), the name Lua gave it at an
-// earlier call, else "<anonymous>".
+// earlier call, else a variable that holds it (an upvalue of its own, a
+// local or upvalue of the functions below it on the stack, a global, a
+// loaded module's field as "module.name", an upvalue of a global or module
+// function), else "function <file:line>" for a tail call and
+// "<anonymous>" for a function called from C.
 //
 // Coroutines: coroutine.resume and coroutine.wrap are wrapped so that a
 // coroutine resumed while profiling gets the hook, and so that a sample taken
