@@ -668,8 +668,9 @@ void Profiler::OnEvent(lua_State* L, lua_Debug* ar) {
   pyi_frame_enter(frame.id);
 }
 
-// Hooks mode, between events (the count hook the timer armed): brings the
-// shadow stack up to date and has the library record it. The library samples on enter and exit when one is due, and
+// Hooks mode, between events (the count hook the timer armed, or
+// SampleNow): brings the shadow stack up to date and has the library
+// record it. The library samples on enter and exit when one is due, and
 // always the stack as it is before the event, so entering and leaving a
 // marker frame records exactly the running stack.
 void Profiler::SampleShadowStack(lua_State* L) {
@@ -1059,6 +1060,20 @@ void Detach() {
 }
 
 bool Attached() { return g_profiler != nullptr; }
+
+void SampleNow(lua_State* L) {
+  Profiler* profiler = g_profiler;
+  if (profiler == nullptr || profiler->failed || !pyi_sample_due()) return;
+  try {
+    if (profiler->mode == Mode::kHooks) {
+      profiler->SampleShadowStack(L);
+    } else if (profiler->mode == Mode::kSample) {
+      profiler->TakeSample(L);
+    }
+  } catch (...) {
+    Fail(L);
+  }
+}
 
 void NameCFunction(lua_CFunction function, const char* name, uint32_t flags) {
   NamedCFunctions()[function] = KnownCFunction{name, flags};

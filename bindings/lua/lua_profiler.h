@@ -93,6 +93,12 @@ void Detach();
 // True between Attach and Detach.
 bool Attached();
 
+// Records a sample of L's running code now if a session wants one
+// (pyi_sample_due()), in either mode: the way a C function called from Lua
+// has the time it let pass (a test's manual clock) recorded exactly where
+// it passed. Does nothing when not attached.
+void SampleNow(lua_State* L);
+
 // Names a C function that has no name at its call site (e.g. a message
 // handler called by lua_pcall); `flags` are PYI_FRAME_* flags. Call before
 // Attach.
