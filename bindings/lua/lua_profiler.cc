@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "pyinstrument/pyinstrument.h"
@@ -38,33 +39,24 @@ struct FrameKey {
   const void* source;
   const void* name;
   const void* cfunction;
-  int line;
-  bool tail;
+  int64_t line_and_tail;  // linedefined * 2, plus 1 when tail-called
 
   bool operator==(const FrameKey& other) const {
     return source == other.source && name == other.name &&
-           cfunction == other.cfunction && line == other.line &&
-           tail == other.tail;
+           cfunction == other.cfunction &&
+           line_and_tail == other.line_and_tail;
   }
   template <typename H>
   friend H AbslHashValue(H h, const FrameKey& key) {
     return H::combine(std::move(h), key.source, key.name, key.cfunction,
-                      key.line, key.tail);
+                      key.line_and_tail);
   }
 };
 
 constexpr char kTailSuffix[] = " (tail call)";
 
-// What a lookup gives: the registered frame, and the function it is a frame
-// of (one number per Lua function, whatever name or tail mark its frames
-// carry; 0 for C functions), which hooks mode compares along tail chains.
-struct Frame {
-  pyi_frame_id id = 0;
-  uint32_t function = 0;
-};
-
 struct CachedFrame {
-  Frame frame;
+  pyi_frame_id id = 0;
   std::string name;       // the name at the call site; "" when it had none
   std::string short_src;  // lua_Debug::short_src
 };
@@ -76,34 +68,47 @@ struct KnownCFunction {
 
 class FrameCache {
  public:
-  // `ar` describes stack level `level` of S and is filled with "Snt";
+  // `ar` describes stack level `level` of S and is filled with "Sn", and
+  // its istailcall set ("t", or from the hook event);
   // `running` is the thread that is executing (its stack has room for one
   // value, which "f" needs). S is `running` or a thread that resumed it.
-  Frame Lookup(lua_State* S, int level, lua_State* running, lua_Debug* ar);
+  pyi_frame_id Lookup(lua_State* S, int level, lua_State* running,
+                      lua_Debug* ar);
+
+  // The function a frame Lookup returned is a frame of: one number per Lua
+  // function, whatever name or tail mark its frames carry (0 for C
+  // functions). Hooks mode compares them along tail chains, a rare path,
+  // which is why they are not kept beside the ids on the shadow stack.
+  uint32_t FunctionOf(pyi_frame_id id) const {
+    auto it = function_of_.find(id);
+    return it == function_of_.end() ? 0 : it->second;
+  }
 
   void Clear() {
     frames_.clear();
     fallback_names_.clear();
     functions_.clear();
+    function_of_.clear();
   }
 
   absl::flat_hash_map<lua_CFunction, KnownCFunction> known_c;
 
  private:
-  Frame Register(lua_State* S, int level, lua_Debug* ar,
-                 lua_CFunction cfunction, CachedFrame* out);
+  pyi_frame_id Register(lua_State* S, int level, lua_Debug* ar,
+                        lua_CFunction cfunction, CachedFrame* out);
 
   absl::flat_hash_map<FrameKey, CachedFrame> frames_;
   // Keyed by a Lua function's place and shape (see Register). The last
   // name Lua gave it at a call: the name of its calls without one (tail
   // calls, calls from C).
   absl::flat_hash_map<std::string, std::string> fallback_names_;
-  // Its number (Frame::function).
+  // Its number (FunctionOf).
   absl::flat_hash_map<std::string, uint32_t> functions_;
+  absl::flat_hash_map<pyi_frame_id, uint32_t> function_of_;
 };
 
-Frame FrameCache::Lookup(lua_State* S, int level, lua_State* running,
-                         lua_Debug* ar) {
+pyi_frame_id FrameCache::Lookup(lua_State* S, int level, lua_State* running,
+                                lua_Debug* ar) {
   const bool is_c = ar->what[0] == 'C';
   lua_CFunction cfunction = nullptr;
   if (is_c && ar->name == nullptr) {
@@ -114,20 +119,20 @@ Frame FrameCache::Lookup(lua_State* S, int level, lua_State* running,
   }
   const FrameKey key{ar->source, ar->name,
                      reinterpret_cast<const void*>(cfunction),
-                     ar->linedefined, ar->istailcall != 0};
+                     int64_t{ar->linedefined} * 2 + (ar->istailcall ? 1 : 0)};
   auto it = frames_.find(key);
   if (it != frames_.end()) {
     const CachedFrame& cached = it->second;
     const bool name_ok = ar->name == nullptr ? cached.name.empty()
                                              : cached.name == ar->name;
     if (name_ok && (is_c || cached.short_src == ar->short_src)) {
-      return cached.frame;
+      return cached.id;
     }
   }
   CachedFrame fresh;
-  const Frame frame = Register(S, level, ar, cfunction, &fresh);
-  if (frame.id != 0) frames_[key] = std::move(fresh);
-  return frame;
+  const pyi_frame_id id = Register(S, level, ar, cfunction, &fresh);
+  if (id != 0) frames_[key] = std::move(fresh);
+  return id;
 }
 
 // ---- Names for functions Lua does not name ---------------------------------
@@ -266,8 +271,11 @@ bool FindVariableName(lua_State* S, int level, VariableName* out) {
   return found;
 }
 
-Frame FrameCache::Register(lua_State* S, int level, lua_Debug* ar,
-                           lua_CFunction cfunction, CachedFrame* out) {
+// Out of line: it runs once per frame identity, and inlined it made every
+// lookup's prologue heavier.
+ABSL_ATTRIBUTE_NOINLINE pyi_frame_id FrameCache::Register(
+    lua_State* S, int level, lua_Debug* ar, lua_CFunction cfunction,
+    CachedFrame* out) {
   const bool is_c = ar->what[0] == 'C';
   const bool tail = ar->istailcall != 0;
   std::string name;
@@ -332,16 +340,16 @@ Frame FrameCache::Register(lua_State* S, int level, lua_Debug* ar,
     }
   }
   if (tail) name += kTailSuffix;
-  Frame frame;
+  pyi_frame_id id = 0;
   if (pyi_frame_register_flags(name.c_str(), file.c_str(), line, nullptr,
-                               flags, &frame.id) != PYI_OK) {
-    return Frame{};
+                               flags, &id) != PYI_OK) {
+    return 0;
   }
-  frame.function = function;
-  out->frame = frame;
+  function_of_[id] = function;
+  out->id = id;
   out->name = ar->name != nullptr ? ar->name : "";
   out->short_src = ar->short_src;
-  return frame;
+  return id;
 }
 
 // ---- The resume chain ------------------------------------------------------
@@ -436,11 +444,15 @@ constexpr int kFallbackCountPeriod = 1000;
 constexpr size_t kMaxTailChain = 32;
 
 struct Entry {
+  // A constructor for emplace_back, so that the call event's push is an
+  // instantiation of its own, which GCC inlines (with the three pushes
+  // sharing push_back it stopped doing so: ~1.4% more instructions per
+  // event).
+  Entry(pyi_frame_id id, const void* ci) : id(id), ci(ci) {}
+
   pyi_frame_id id;
-  uint32_t function;  // Frame::function
-  const void* ci;     // lua_Debug::i_ci: the activation record of the frame
+  const void* ci;  // lua_Debug::i_ci: the activation record of the frame
 };
-static_assert(sizeof(Entry) == 16, "two entries per 32 bytes");
 
 // The frames a hooks-mode profiler entered for one Lua thread (the main
 // thread or a coroutine), outermost first. A tail call reuses its caller's
@@ -540,10 +552,10 @@ void Profiler::Seed(lua_State* L, int first_level, StateRecord* record,
   for (int level = levels - 1; level >= first_level; --level) {
     if (lua_getstack(L, level, &ar) == 0) continue;
     lua_getinfo(L, "Snt", &ar);
-    const Frame frame = cache.Lookup(L, level, L, &ar);
-    if (frame.id == 0) continue;
-    record->entries.push_back({frame.id, frame.function, ar.i_ci});
-    if (enter) pyi_frame_enter(frame.id);
+    const pyi_frame_id id = cache.Lookup(L, level, L, &ar);
+    if (id == 0) continue;
+    record->entries.push_back({id, ar.i_ci});
+    if (enter) pyi_frame_enter(id);
   }
 }
 
@@ -607,20 +619,23 @@ void Profiler::SwitchTo(lua_State* L) {
 // (a function tail-calling itself, or a cycle of them, which would
 // otherwise grow the stack without bound) takes the chain back to where it
 // was: the frames after it exit, and it runs on in its first frame.
-void Profiler::TailCall(StateRecord* record, lua_State* L, lua_Debug* ar) {
+ABSL_ATTRIBUTE_NOINLINE void Profiler::TailCall(StateRecord* record,
+                                                lua_State* L, lua_Debug* ar) {
   std::vector<Entry>& entries = record->entries;
   if (!entries.empty() && entries.back().ci != ar->i_ci) {
     // Not the replaced frame on top: frames an error unwound, or (a state
     // seeded at this event) no record of it. Keep what is below.
     Trim(record, L, /*exit=*/true);
   }
-  lua_getinfo(L, "Snt", ar);
-  const Frame frame = cache.Lookup(L, 0, L, ar);
-  if (frame.id == 0) return;  // could not register: the frame is left out
+  lua_getinfo(L, "Sn", ar);
+  ar->istailcall = 1;  // the event says so; "t" would cost a little more
+  const pyi_frame_id id = cache.Lookup(L, 0, L, ar);
+  if (id == 0) return;  // could not register: the frame is left out
+  const uint32_t function = cache.FunctionOf(id);
   size_t chain = entries.size();
   while (chain > 0 && entries[chain - 1].ci == ar->i_ci) --chain;
   for (size_t i = entries.size(); i-- > chain;) {
-    if (entries[i].function != frame.function) continue;
+    if (cache.FunctionOf(entries[i].id) != function) continue;
     while (entries.size() > i + 1) {
       pyi_frame_exit(entries.back().id);
       entries.pop_back();
@@ -631,8 +646,8 @@ void Profiler::TailCall(StateRecord* record, lua_State* L, lua_Debug* ar) {
     pyi_frame_exit(entries.back().id);
     entries.pop_back();
   }
-  entries.push_back({frame.id, frame.function, ar->i_ci});
-  pyi_frame_enter(frame.id);
+  entries.push_back({id, ar->i_ci});
+  pyi_frame_enter(id);
 }
 
 void Profiler::OnEvent(lua_State* L, lua_Debug* ar) {
@@ -661,11 +676,12 @@ void Profiler::OnEvent(lua_State* L, lua_Debug* ar) {
   if (!entries.empty() && entries.back().ci != CallerCi(L)) {
     Trim(record, L, /*exit=*/true);
   }
-  lua_getinfo(L, "Snt", ar);
-  const Frame frame = cache.Lookup(L, 0, L, ar);
-  if (frame.id == 0) return;  // could not register: the frame is left out
-  entries.push_back({frame.id, frame.function, ar->i_ci});
-  pyi_frame_enter(frame.id);
+  lua_getinfo(L, "Sn", ar);
+  ar->istailcall = 0;  // LUA_HOOKCALL
+  const pyi_frame_id id = cache.Lookup(L, 0, L, ar);
+  if (id == 0) return;  // could not register: the frame is left out
+  entries.emplace_back(id, ar->i_ci);
+  pyi_frame_enter(id);
 }
 
 // Hooks mode, between events (the count hook the timer armed, or
@@ -713,8 +729,8 @@ void Profiler::WalkInto(lua_State* S, lua_State* running) {
   lua_Debug ar;
   for (int level = 0; lua_getstack(S, level, &ar) != 0; ++level) {
     lua_getinfo(S, "Snt", &ar);
-    const Frame frame = cache.Lookup(S, level, running, &ar);
-    if (frame.id != 0) sample.push_back(frame.id);
+    const pyi_frame_id id = cache.Lookup(S, level, running, &ar);
+    if (id != 0) sample.push_back(id);
   }
 }
 
