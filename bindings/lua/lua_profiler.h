@@ -20,9 +20,11 @@
 // own identity, its name with " (tail call)" appended. Hooks mode keeps
 // the replaced caller on the shadow stack until the callee returns, so the
 // callee shows under the function that tail-called it; a function that
-// tail-calls itself, or a cycle of them, stays one frame per function
-// (kMaxTailChain bounds the rest). Sample mode sees only what is left on
-// Lua's stack: the callee, marked, under the caller of the chain.
+// tail-calls itself, or a cycle of them, stays one frame per function, and
+// no activation record carries more than 32 frames. Sample mode sees only
+// what is left on Lua's stack: the callee, marked, under the caller of the
+// chain (a record of the replaced callers would take a call hook, ~12% on
+// call-heavy code by itself).
 //
 // Names: what Lua reports at the call site ("n"); for a Lua function
 // without one (tail-called, or called from C), the name Lua gave it at an
