@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "pyinstrument/pyinstrument.h"
@@ -31,22 +32,28 @@ namespace {
 // already hands out (the interned source and name strings, the C function),
 // which costs no hashing of text on the hot path; since a collected string's
 // address can be reused, each hit is checked against the copied text.
+//
+// A tail-called function ("t": istailcall) is a frame of its own identity,
+// its name with kTailSuffix, so that every view can tell it from a call.
 struct FrameKey {
   const void* source;
   const void* name;
   const void* cfunction;
-  int line;
+  int64_t line_and_tail;  // linedefined * 2, plus 1 when tail-called
 
   bool operator==(const FrameKey& other) const {
     return source == other.source && name == other.name &&
-           cfunction == other.cfunction && line == other.line;
+           cfunction == other.cfunction &&
+           line_and_tail == other.line_and_tail;
   }
   template <typename H>
   friend H AbslHashValue(H h, const FrameKey& key) {
     return H::combine(std::move(h), key.source, key.name, key.cfunction,
-                      key.line);
+                      key.line_and_tail);
   }
 };
+
+constexpr char kTailSuffix[] = " (tail call)";
 
 struct CachedFrame {
   pyi_frame_id id = 0;
@@ -61,28 +68,47 @@ struct KnownCFunction {
 
 class FrameCache {
  public:
-  // `ar` is filled with "Sn"; `running` is the thread that is executing
-  // (its stack has room for one value, which "f" needs).
-  pyi_frame_id Lookup(lua_State* running, lua_Debug* ar);
+  // `ar` describes stack level `level` of S and is filled with "Sn", and
+  // its istailcall set ("t", or from the hook event);
+  // `running` is the thread that is executing (its stack has room for one
+  // value, which "f" needs). S is `running` or a thread that resumed it.
+  pyi_frame_id Lookup(lua_State* S, int level, lua_State* running,
+                      lua_Debug* ar);
+
+  // The function a frame Lookup returned is a frame of: one number per Lua
+  // function, whatever name or tail mark its frames carry (0 for C
+  // functions). Hooks mode compares them along tail chains, a rare path,
+  // which is why they are not kept beside the ids on the shadow stack.
+  uint32_t FunctionOf(pyi_frame_id id) const {
+    auto it = function_of_.find(id);
+    return it == function_of_.end() ? 0 : it->second;
+  }
 
   void Clear() {
     frames_.clear();
     fallback_names_.clear();
+    functions_.clear();
+    function_of_.clear();
   }
 
   absl::flat_hash_map<lua_CFunction, KnownCFunction> known_c;
 
  private:
-  pyi_frame_id Register(const FrameKey& key, lua_Debug* ar,
+  pyi_frame_id Register(lua_State* S, int level, lua_Debug* ar,
                         lua_CFunction cfunction, CachedFrame* out);
 
   absl::flat_hash_map<FrameKey, CachedFrame> frames_;
-  // The last name seen for a Lua function ("short_src:linedefined"): the
-  // name of functions called without one (tail calls, calls from C).
+  // Keyed by a Lua function's place and shape (see Register). The last
+  // name Lua gave it at a call: the name of its calls without one (tail
+  // calls, calls from C).
   absl::flat_hash_map<std::string, std::string> fallback_names_;
+  // Its number (FunctionOf).
+  absl::flat_hash_map<std::string, uint32_t> functions_;
+  absl::flat_hash_map<pyi_frame_id, uint32_t> function_of_;
 };
 
-pyi_frame_id FrameCache::Lookup(lua_State* running, lua_Debug* ar) {
+pyi_frame_id FrameCache::Lookup(lua_State* S, int level, lua_State* running,
+                                lua_Debug* ar) {
   const bool is_c = ar->what[0] == 'C';
   lua_CFunction cfunction = nullptr;
   if (is_c && ar->name == nullptr) {
@@ -93,7 +119,7 @@ pyi_frame_id FrameCache::Lookup(lua_State* running, lua_Debug* ar) {
   }
   const FrameKey key{ar->source, ar->name,
                      reinterpret_cast<const void*>(cfunction),
-                     ar->linedefined};
+                     int64_t{ar->linedefined} * 2 + (ar->istailcall ? 1 : 0)};
   auto it = frames_.find(key);
   if (it != frames_.end()) {
     const CachedFrame& cached = it->second;
@@ -104,14 +130,154 @@ pyi_frame_id FrameCache::Lookup(lua_State* running, lua_Debug* ar) {
     }
   }
   CachedFrame fresh;
-  pyi_frame_id id = Register(key, ar, cfunction, &fresh);
+  const pyi_frame_id id = Register(S, level, ar, cfunction, &fresh);
   if (id != 0) frames_[key] = std::move(fresh);
   return id;
 }
 
-pyi_frame_id FrameCache::Register(const FrameKey& key, lua_Debug* ar,
-                                  lua_CFunction cfunction, CachedFrame* out) {
+// ---- Names for functions Lua does not name ---------------------------------
+
+// A variable found to hold a function: `name`, after `prefix` and a dot when
+// the variable is a field of a loaded module. Both point into strings Lua
+// keeps alive while the variable's function or table lives.
+struct VariableName {
+  const char* prefix = nullptr;
+  const char* name = nullptr;
+};
+
+// Names of Lua's own temporaries ("(temporary)", "(for state)", ...) and C
+// functions' upvalues ("") name no variable.
+bool IsVariableName(const char* name) {
+  return name != nullptr && name[0] != '\0' && name[0] != '(';
+}
+
+// Looks through the upvalues of the function at `index` of S for a value
+// raw-equal to the one at `target`.
+bool FindInUpvalues(lua_State* S, int index, int target, VariableName* out) {
+  for (int n = 1;; ++n) {
+    const char* name = lua_getupvalue(S, index, n);
+    if (name == nullptr) return false;
+    const bool found = IsVariableName(name) && lua_rawequal(S, -1, target);
+    lua_pop(S, 1);
+    if (found) {
+      out->name = name;
+      return true;
+    }
+  }
+}
+
+// Looks through the string keys of the table at `table` for a value
+// raw-equal to the one at `target`; with `upvalues`, through the upvalues of
+// the table's functions instead.
+bool FindInTable(lua_State* S, int table, int target, bool upvalues,
+                 VariableName* out) {
+  lua_pushnil(S);
+  while (lua_next(S, table) != 0) {
+    bool found = false;
+    if (upvalues) {
+      found = lua_type(S, -1) == LUA_TFUNCTION &&
+              FindInUpvalues(S, lua_gettop(S), target, out);
+    } else if (lua_type(S, -2) == LUA_TSTRING && lua_rawequal(S, -1, target)) {
+      found = true;
+      out->name = lua_tostring(S, -2);  // a string key: no conversion
+    }
+    lua_pop(S, 1);
+    if (found) {
+      lua_pop(S, 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// FindInTable over each module in the package.loaded table at `loaded`
+// except the globals (at `globals`); a field is named "module.field".
+bool FindInModules(lua_State* S, int loaded, int globals, int target,
+                   bool upvalues, VariableName* out) {
+  lua_pushnil(S);
+  while (lua_next(S, loaded) != 0) {
+    bool found = false;
+    if (lua_type(S, -2) == LUA_TSTRING && lua_type(S, -1) == LUA_TTABLE &&
+        !lua_rawequal(S, -1, globals)) {
+      found = FindInTable(S, lua_gettop(S), target, upvalues, out);
+      if (found && !upvalues) out->prefix = lua_tostring(S, -2);
+    }
+    lua_pop(S, 1);
+    if (found) {
+      lua_pop(S, 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The deepest levels above a function whose variables the search reads.
+constexpr int kMaxSearchLevels = 64;
+
+// Finds a variable that holds the function running at stack level `level`
+// of S, the way a reader of the code would name it: its own upvalue (a
+// recursive local function), a local or upvalue of the functions active
+// below it, a global, a field of a loaded module ("string.rep"), or an
+// upvalue of a global or module function (a module's private helper). Runs
+// once per registered frame. Raises no Lua error (only the raw, non-
+// allocating parts of the C API are used) and leaves S's stack as it was.
+bool FindVariableName(lua_State* S, int level, VariableName* out) {
+  if (!lua_checkstack(S, 8)) return false;
+  const int base = lua_gettop(S);
+  lua_Debug ar;
+  if (lua_getstack(S, level, &ar) == 0) return false;
+  lua_getinfo(S, "f", &ar);
+  const int target = lua_gettop(S);
+  bool found = FindInUpvalues(S, target, target, out);
+  for (int up = level + 1; !found && up <= level + kMaxSearchLevels; ++up) {
+    lua_Debug outer;
+    if (lua_getstack(S, up, &outer) == 0) break;
+    for (int n = 1; !found; ++n) {
+      const char* name = lua_getlocal(S, &outer, n);
+      if (name == nullptr) break;
+      found = IsVariableName(name) && lua_rawequal(S, -1, target);
+      lua_pop(S, 1);
+      if (found) out->name = name;
+    }
+    if (found) break;
+    lua_getinfo(S, "f", &outer);
+    found = FindInUpvalues(S, lua_gettop(S), target, out);
+    lua_pop(S, 1);
+  }
+  if (!found) {
+    lua_rawgeti(S, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    const int globals = lua_gettop(S);
+    // package.loaded, found without interning "_LOADED" (which could raise
+    // a memory error) by walking the registry's string keys.
+    int loaded = 0;
+    lua_pushnil(S);
+    while (lua_next(S, LUA_REGISTRYINDEX) != 0) {
+      if (lua_type(S, -2) == LUA_TSTRING && lua_type(S, -1) == LUA_TTABLE &&
+          strcmp(lua_tostring(S, -2), LUA_LOADED_TABLE) == 0) {
+        lua_remove(S, -2);
+        loaded = lua_gettop(S);
+        break;
+      }
+      lua_pop(S, 1);
+    }
+    found = FindInTable(S, globals, target, /*upvalues=*/false, out) ||
+            (loaded != 0 && FindInModules(S, loaded, globals, target,
+                                          /*upvalues=*/false, out)) ||
+            FindInTable(S, globals, target, /*upvalues=*/true, out) ||
+            (loaded != 0 && FindInModules(S, loaded, globals, target,
+                                          /*upvalues=*/true, out));
+  }
+  lua_settop(S, base);
+  return found;
+}
+
+// Out of line: it runs once per frame identity, and inlined it made every
+// lookup's prologue heavier.
+ABSL_ATTRIBUTE_NOINLINE pyi_frame_id FrameCache::Register(
+    lua_State* S, int level, lua_Debug* ar, lua_CFunction cfunction,
+    CachedFrame* out) {
   const bool is_c = ar->what[0] == 'C';
+  const bool tail = ar->istailcall != 0;
   std::string name;
   uint32_t flags = 0;
   if (ar->name != nullptr) {
@@ -132,6 +298,7 @@ pyi_frame_id FrameCache::Register(const FrameKey& key, lua_Debug* ar,
   }
   std::string file;
   uint32_t line = 0;
+  uint32_t function = 0;
   if (is_c) {
     file = "[C]";
   } else {
@@ -140,20 +307,45 @@ pyi_frame_id FrameCache::Register(const FrameKey& key, lua_Debug* ar,
     file = ar->source != nullptr && ar->source[0] == '@' ? ar->source + 1
                                                          : ar->short_src;
     line = ar->linedefined > 0 ? static_cast<uint32_t>(ar->linedefined) : 0;
-    const std::string where = absl::StrCat(ar->short_src, ":", line);
+    // The function's place and shape, which tells apart all functions but
+    // those of one signature defined on one line (Lua exposes no identity
+    // of a function's prototype).
+    lua_getinfo(S, "u", ar);
+    const std::string shape = absl::StrCat(
+        file, ":", line, "-", ar->lastlinedefined, "/", ar->nparams,
+        ar->isvararg ? "+" : "", "/", ar->nups);
+    function = functions_.try_emplace(shape, functions_.size() + 1)
+                   .first->second;
     if (ar->name != nullptr) {
-      fallback_names_[where] = name;
+      fallback_names_[shape] = name;
     } else if (name.empty()) {
-      auto fallback = fallback_names_.find(where);
-      name = fallback != fallback_names_.end() ? fallback->second
-                                               : "<anonymous>";
+      // Called from C or by a tail call: Lua has no name for it. The name
+      // Lua gave it at an earlier call, else a variable that holds it.
+      auto fallback = fallback_names_.find(shape);
+      VariableName variable;
+      if (fallback != fallback_names_.end()) {
+        name = fallback->second;
+      } else if (FindVariableName(S, level, &variable)) {
+        name = variable.prefix != nullptr
+                   ? absl::StrCat(variable.prefix, ".", variable.name)
+                   : variable.name;
+      } else if (tail) {
+        // A tail call's callee had a name at its call site, which Lua does
+        // not keep: "<anonymous>" would say it has none. Lua's traceback
+        // names such functions this way.
+        name = absl::StrCat("function <", ar->short_src, ":", line, ">");
+      } else {
+        name = "<anonymous>";
+      }
     }
   }
+  if (tail) name += kTailSuffix;
   pyi_frame_id id = 0;
   if (pyi_frame_register_flags(name.c_str(), file.c_str(), line, nullptr,
                                flags, &id) != PYI_OK) {
     return 0;
   }
+  function_of_[id] = function;
   out->id = id;
   out->name = ar->name != nullptr ? ar->name : "";
   out->short_src = ar->short_src;
@@ -206,19 +398,66 @@ void PopChain(int token) {
   if (token >= 0) g_chain_depth.store(token, std::memory_order_relaxed);
 }
 
+// Links left behind by an error stay in the chain, and the timer signal
+// arms every coroutine in it, until the next resume repairs it; by then a
+// coroutine may have been collected. So each linked coroutine is also kept
+// in a registry table under its link's index, until another takes that
+// place: a stale link then names a dead coroutine, never freed memory. The
+// table is made with room for every link, so storing into it allocates
+// nothing (and cannot raise).
+const char kChainAnchors = 0;  // the registry key is its address
+
+void CreateChainAnchors(lua_State* L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kChainAnchors) == LUA_TTABLE) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  lua_createtable(L, kMaxChain, 0);
+  for (int i = 1; i <= kMaxChain; ++i) {
+    lua_pushboolean(L, 0);
+    lua_rawseti(L, -2, i);
+  }
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kChainAnchors);
+}
+
+// Keeps the coroutine at `co_index` of L alive as link `token` (from
+// PushChain). Leaves L's stack as it was.
+void AnchorChainLink(lua_State* L, int co_index, int token) {
+  if (token < 0) return;
+  co_index = lua_absindex(L, co_index);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kChainAnchors) == LUA_TTABLE) {
+    lua_pushvalue(L, co_index);
+    lua_rawseti(L, -2, token + 1);
+  }
+  lua_pop(L, 1);
+}
+
 // ---- The profiler -----------------------------------------------------------
 
 constexpr int kHookMask = LUA_MASKCALL | LUA_MASKRET;
 // The period of the permanent count hook when no timer can be had.
 constexpr int kFallbackCountPeriod = 1000;
+// The most frames one activation record carries in hooks mode: the call
+// and the tail calls that replaced it. Past it, the newest tail-called
+// frame replaces the last one.
+constexpr size_t kMaxTailChain = 32;
 
 struct Entry {
+  // A constructor for emplace_back, so that the call event's push is an
+  // instantiation of its own, which GCC inlines (with the three pushes
+  // sharing push_back it stopped doing so: ~1.4% more instructions per
+  // event).
+  Entry(pyi_frame_id id, const void* ci) : id(id), ci(ci) {}
+
   pyi_frame_id id;
   const void* ci;  // lua_Debug::i_ci: the activation record of the frame
 };
 
 // The frames a hooks-mode profiler entered for one Lua thread (the main
-// thread or a coroutine), outermost first.
+// thread or a coroutine), outermost first. A tail call reuses its caller's
+// activation record, so consecutive entries may share a `ci`: the call and
+// the tail calls that replaced it, all of which end at its return.
 struct StateRecord {
   lua_State* L = nullptr;
   std::vector<Entry> entries;
@@ -234,18 +473,24 @@ class Profiler {
   lua_State* attached = nullptr;
   FrameCache cache;
   bool failed = false;
+  // false: no timer (SIGPROF is the host's). Sample mode then keeps a
+  // permanent count hook; hooks mode samples at calls and returns only.
+  bool timer_armed = false;
+  timer_t timer{};
+  struct sigaction old_action {};
 
   // hooks mode
   absl::flat_hash_map<lua_State*, std::unique_ptr<StateRecord>> states;
   std::vector<StateRecord*> active;  // the states running, resumer first
+  // Entered and exited at once to make the library sample the shadow stack
+  // between events (hidden: it is never on the stack when a sample is due).
+  pyi_frame_id sample_marker = 0;
 
   // sample mode
   std::vector<pyi_frame_id> sample;
-  bool timer_armed = false;  // false: a permanent count hook instead
-  timer_t timer{};
-  struct sigaction old_action {};
 
   void OnEvent(lua_State* L, lua_Debug* ar);
+  void SampleShadowStack(lua_State* L);
   void TakeSample(lua_State* L);
   void Seed(lua_State* L, int first_level, StateRecord* record, bool enter);
   void ExitAll();
@@ -254,6 +499,7 @@ class Profiler {
   StateRecord* Record(lua_State* L);
   void SwitchTo(lua_State* L);
   void Trim(StateRecord* record, lua_State* L, bool exit);
+  void TailCall(StateRecord* record, lua_State* L, lua_Debug* ar);
   void WalkInto(lua_State* S, lua_State* running);
 };
 
@@ -296,7 +542,8 @@ StateRecord* Profiler::Record(lua_State* L) {
   return raw;
 }
 
-// Pushes the frames of L from `first_level` outwards (outermost first).
+// Pushes the frames of L from `first_level` outwards (outermost first). A
+// frame that was tail-called is marked so; the frames it replaced are gone.
 void Profiler::Seed(lua_State* L, int first_level, StateRecord* record,
                     bool enter) {
   lua_Debug ar;
@@ -304,8 +551,8 @@ void Profiler::Seed(lua_State* L, int first_level, StateRecord* record,
   while (lua_getstack(L, levels, &ar) != 0) ++levels;
   for (int level = levels - 1; level >= first_level; --level) {
     if (lua_getstack(L, level, &ar) == 0) continue;
-    lua_getinfo(L, "Sn", &ar);
-    const pyi_frame_id id = cache.Lookup(L, &ar);
+    lua_getinfo(L, "Snt", &ar);
+    const pyi_frame_id id = cache.Lookup(L, level, L, &ar);
     if (id == 0) continue;
     record->entries.push_back({id, ar.i_ci});
     if (enter) pyi_frame_enter(id);
@@ -316,7 +563,7 @@ void Profiler::Seed(lua_State* L, int first_level, StateRecord* record,
 // may hold frames that are gone. Every frame's caller is in the record
 // (seeded or entered by its call event), so the frames above the caller of
 // stack level 0 are exactly the stale ones (and, on a return event, the
-// returning frame).
+// returning frame with the tail calls that replaced it).
 void Profiler::Trim(StateRecord* record, lua_State* L, bool exit) {
   const void* caller = CallerCi(L);
   std::vector<Entry>& entries = record->entries;
@@ -365,30 +612,102 @@ void Profiler::SwitchTo(lua_State* L) {
   active.push_back(record);
 }
 
+// A tail call replaces the running function in its activation record; Lua
+// keeps no trace of the replaced one. Its entry stays, so the callee shows
+// under the function that tail-called it, and the callee's entry shares its
+// `ci`: the one return to come pops them all. A callee already in the chain
+// (a function tail-calling itself, or a cycle of them, which would
+// otherwise grow the stack without bound) takes the chain back to where it
+// was: the frames after it exit, and it runs on in its first frame.
+ABSL_ATTRIBUTE_NOINLINE void Profiler::TailCall(StateRecord* record,
+                                                lua_State* L, lua_Debug* ar) {
+  std::vector<Entry>& entries = record->entries;
+  if (!entries.empty() && entries.back().ci != ar->i_ci) {
+    // Not the replaced frame on top: frames an error unwound, or (a state
+    // seeded at this event) no record of it. Keep what is below.
+    Trim(record, L, /*exit=*/true);
+  }
+  lua_getinfo(L, "Sn", ar);
+  ar->istailcall = 1;  // the event says so; "t" would cost a little more
+  const pyi_frame_id id = cache.Lookup(L, 0, L, ar);
+  if (id == 0) return;  // could not register: the frame is left out
+  const uint32_t function = cache.FunctionOf(id);
+  size_t chain = entries.size();
+  while (chain > 0 && entries[chain - 1].ci == ar->i_ci) --chain;
+  for (size_t i = entries.size(); i-- > chain;) {
+    if (cache.FunctionOf(entries[i].id) != function) continue;
+    while (entries.size() > i + 1) {
+      pyi_frame_exit(entries.back().id);
+      entries.pop_back();
+    }
+    return;
+  }
+  if (entries.size() - chain >= kMaxTailChain) {
+    pyi_frame_exit(entries.back().id);
+    entries.pop_back();
+  }
+  entries.push_back({id, ar->i_ci});
+  pyi_frame_enter(id);
+}
+
 void Profiler::OnEvent(lua_State* L, lua_Debug* ar) {
   if (active.empty() || active.back()->L != L) SwitchTo(L);
   StateRecord* record = active.back();
   std::vector<Entry>& entries = record->entries;
-  if (ar->event == LUA_HOOKRET) {
-    if (!entries.empty() && entries.back().ci == ar->i_ci) {
-      pyi_frame_exit(entries.back().id);
-      entries.pop_back();
-    } else {
-      Trim(record, L, /*exit=*/true);
-    }
-    return;
+  switch (ar->event) {
+    case LUA_HOOKRET:
+      if (!entries.empty() && entries.back().ci == ar->i_ci) {
+        do {
+          pyi_frame_exit(entries.back().id);
+          entries.pop_back();
+        } while (!entries.empty() && entries.back().ci == ar->i_ci);
+      } else {
+        Trim(record, L, /*exit=*/true);
+      }
+      return;
+    case LUA_HOOKTAILCALL:
+      TailCall(record, L, ar);
+      return;
+    case LUA_HOOKCALL:
+      break;
+    default:
+      return;
   }
-  // LUA_HOOKCALL or LUA_HOOKTAILCALL. A tail call reuses the activation
-  // record of the function it replaces, whose caller is level 1: Trim exits
-  // the replaced frame, so that the one return to come stays balanced.
   if (!entries.empty() && entries.back().ci != CallerCi(L)) {
     Trim(record, L, /*exit=*/true);
   }
   lua_getinfo(L, "Sn", ar);
-  const pyi_frame_id id = cache.Lookup(L, ar);
+  ar->istailcall = 0;  // LUA_HOOKCALL
+  const pyi_frame_id id = cache.Lookup(L, 0, L, ar);
   if (id == 0) return;  // could not register: the frame is left out
-  entries.push_back({id, ar->i_ci});
+  entries.emplace_back(id, ar->i_ci);
   pyi_frame_enter(id);
+}
+
+// Hooks mode, between events (the count hook the timer armed, or
+// SampleNow): brings the shadow stack up to date and has the library
+// record it. The library samples on enter and exit when one is due, and
+// always the stack as it is before the event, so entering and leaving a
+// marker frame records exactly the running stack.
+void Profiler::SampleShadowStack(lua_State* L) {
+  if (active.empty() || active.back()->L != L) SwitchTo(L);
+  // Frames an error unwound since the last event are above the running
+  // function (level 0); it is in the record unless the record is out of
+  // step, and then nothing is dropped.
+  lua_Debug running;
+  std::vector<Entry>& entries = active.back()->entries;
+  if (lua_getstack(L, 0, &running) != 0) {
+    for (size_t i = entries.size(); i-- > 0;) {
+      if (entries[i].ci != running.i_ci) continue;
+      while (entries.size() > i + 1) {
+        pyi_frame_exit(entries.back().id);
+        entries.pop_back();
+      }
+      break;
+    }
+  }
+  pyi_frame_enter(sample_marker);
+  pyi_frame_exit(sample_marker);
 }
 
 void Profiler::ExitAll() {
@@ -403,12 +722,14 @@ void Profiler::ExitAll() {
   states.clear();
 }
 
-// Appends the frames of S, innermost first.
+// Appends the frames of S, innermost first. A tail-called frame is marked
+// so ("t"); the frames it replaced are gone from the stack, so it shows
+// under the caller of the first of them.
 void Profiler::WalkInto(lua_State* S, lua_State* running) {
   lua_Debug ar;
   for (int level = 0; lua_getstack(S, level, &ar) != 0; ++level) {
-    lua_getinfo(S, "Sn", &ar);
-    const pyi_frame_id id = cache.Lookup(running, &ar);
+    lua_getinfo(S, "Snt", &ar);
+    const pyi_frame_id id = cache.Lookup(S, level, running, &ar);
     if (id != 0) sample.push_back(id);
   }
 }
@@ -442,8 +763,18 @@ void HooksHook(lua_State* L, lua_Debug* ar) {
     lua_sethook(L, nullptr, 0, 0);  // a state hooked by an earlier session
     return;
   }
+  if (ar->event == LUA_HOOKCOUNT) {
+    // Disarm first: until the next timer signal only calls and returns
+    // are hooked.
+    lua_sethook(L, HooksHook, kHookMask, 0);
+    if (!pyi_sample_due()) return;
+  }
   try {
-    profiler->OnEvent(L, ar);
+    if (ar->event == LUA_HOOKCOUNT) {
+      profiler->SampleShadowStack(L);
+    } else {
+      profiler->OnEvent(L, ar);
+    }
   } catch (...) {
     Fail(L);
   }
@@ -466,25 +797,33 @@ void SampleHook(lua_State* L, lua_Debug* ar) {
   }
 }
 
+// What the timer signal sets on every state that may be running: a count
+// hook that fires at the next VM instruction (plus, in hooks mode, the call
+// and return hooks). Set before the timer starts.
+std::atomic<lua_Hook> g_arm_hook{nullptr};
+std::atomic<int> g_arm_mask{0};
+
 // The timer signal: arms the count hook on every state that may be running.
 // lua_sethook is async-signal-safe by Lua's design (lua.c stops a script
 // from its SIGINT handler the same way).
 void ArmSignal(int, siginfo_t*, void*) {
   if (!g_arming.load(std::memory_order_relaxed)) return;
   const int saved_errno = errno;
+  const lua_Hook hook = g_arm_hook.load(std::memory_order_relaxed);
+  const int mask = g_arm_mask.load(std::memory_order_relaxed);
   lua_State* main = g_main.load(std::memory_order_relaxed);
-  if (main != nullptr) lua_sethook(main, SampleHook, LUA_MASKCOUNT, 1);
+  if (main != nullptr) lua_sethook(main, hook, mask, 1);
   const int depth = g_chain_depth.load(std::memory_order_relaxed);
   for (int i = 0; i < depth && i < kMaxChain; ++i) {
     lua_State* co = g_chain[i].co.load(std::memory_order_relaxed);
-    if (co != nullptr) lua_sethook(co, SampleHook, LUA_MASKCOUNT, 1);
+    if (co != nullptr) lua_sethook(co, hook, mask, 1);
   }
   errno = saved_errno;
 }
 
 // Sets up a timer that sends SIGPROF to this thread twice per interval.
-// Refuses (the caller falls back to a permanent count hook) when the host
-// handles SIGPROF itself.
+// Refuses (sample mode falls back to a permanent count hook, hooks mode to
+// samples at calls and returns only) when the host handles SIGPROF itself.
 bool StartTimer(Profiler* profiler, int64_t interval_ns) {
   struct sigaction current {};
   if (sigaction(SIGPROF, nullptr, &current) != 0) return false;
@@ -560,6 +899,7 @@ int ResumeWrapper(lua_State* L) {
   if (co != nullptr && g_profiler != nullptr) {
     EnsureHook(co);
     token = PushChain(L, co);
+    AnchorChainLink(L, 1, token);
   }
   const int results = original(L);
   PopChain(token);
@@ -575,6 +915,7 @@ int WrappedCall(lua_State* L) {
   if (co != nullptr && g_profiler != nullptr) {
     EnsureHook(co);
     token = PushChain(L, co);
+    AnchorChainLink(L, lua_upvalueindex(1), token);
   }
   const int results = original(L);
   PopChain(token);
@@ -620,6 +961,7 @@ void InstallCoroutineWrappers(lua_State* L) {
     lua_pop(L, 1);
     return;
   }
+  CreateChainAnchors(L);
   struct {
     const char* name;
     lua_CFunction wrapper;
@@ -665,6 +1007,13 @@ bool Attach(lua_State* L, Mode mode, int64_t interval_ns, int first_level,
   }
   Profiler* profiler = g_profiler;
   if (mode == Mode::kHooks) {
+    if (pyi_frame_register_flags("<pyinstrument sample>", "[C]", 0, nullptr,
+                                 PYI_FRAME_HIDDEN | PYI_FRAME_PROFILER,
+                                 &profiler->sample_marker) != PYI_OK) {
+      Detach();
+      *error = pyi_last_error();
+      return false;
+    }
     try {
       StateRecord* record = nullptr;
       {
@@ -684,7 +1033,17 @@ bool Attach(lua_State* L, Mode mode, int64_t interval_ns, int first_level,
     if (profiler->main != L) {
       lua_sethook(profiler->main, HooksHook, kHookMask, 0);
     }
+    // Calls and returns alone leave a loop that calls nothing unsampled
+    // until it ends; the timer arms a count hook that samples it.
+    g_arm_hook.store(HooksHook, std::memory_order_relaxed);
+    g_arm_mask.store(kHookMask | LUA_MASKCOUNT, std::memory_order_relaxed);
+    profiler->timer_armed = StartTimer(profiler, interval_ns);
   } else {
+    // The thread is timed from its first call into the library: make that
+    // now, not its first sample.
+    pyi_thread_sample(nullptr, 0);
+    g_arm_hook.store(SampleHook, std::memory_order_relaxed);
+    g_arm_mask.store(LUA_MASKCOUNT, std::memory_order_relaxed);
     profiler->timer_armed = StartTimer(profiler, interval_ns);
     if (!profiler->timer_armed) {
       lua_sethook(L, SampleHook, LUA_MASKCOUNT, kFallbackCountPeriod);
@@ -698,9 +1057,7 @@ bool Attach(lua_State* L, Mode mode, int64_t interval_ns, int first_level,
 void Detach() {
   Profiler* profiler = g_profiler;
   if (profiler == nullptr) return;
-  if (profiler->mode == Mode::kSample && profiler->timer_armed) {
-    StopTimer(profiler);
-  }
+  if (profiler->timer_armed) StopTimer(profiler);
   // Unhook the states known to be alive; any other coroutine still hooked
   // unhooks itself at its next event, finding no profiler.
   lua_sethook(profiler->main, nullptr, 0, 0);
@@ -719,6 +1076,20 @@ void Detach() {
 }
 
 bool Attached() { return g_profiler != nullptr; }
+
+void SampleNow(lua_State* L) {
+  Profiler* profiler = g_profiler;
+  if (profiler == nullptr || profiler->failed || !pyi_sample_due()) return;
+  try {
+    if (profiler->mode == Mode::kHooks) {
+      profiler->SampleShadowStack(L);
+    } else if (profiler->mode == Mode::kSample) {
+      profiler->TakeSample(L);
+    }
+  } catch (...) {
+    Fail(L);
+  }
+}
 
 void NameCFunction(lua_CFunction function, const char* name, uint32_t flags) {
   NamedCFunctions()[function] = KnownCFunction{name, flags};

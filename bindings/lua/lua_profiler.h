@@ -3,7 +3,10 @@
 //
 // Two modes:
 //   hooks   call/return hooks feed pyi_frame_enter/exit. Exact call
-//           structure; costs a hook per call and return.
+//           structure; costs a hook per call and return. The library
+//           samples the shadow stack at those events, so between them the
+//           timer below also arms a count hook that has it sampled (else a
+//           loop that calls nothing would go unsampled until it ends).
 //   sample  no call/return hooks: a count hook walks the stack with
 //           lua_getstack when pyi_sample_due() says so and hands it to
 //           pyi_thread_sample. The count hook is armed by a POSIX timer
@@ -11,6 +14,25 @@
 //           luaG_traceexec on every VM instruction while any count hook is
 //           set (a permanent count hook costs ~45% on call-heavy code,
 //           whatever its period).
+//
+// Tail calls (`return f(x)`): Lua reuses the caller's activation record for
+// the callee and forgets the caller. A tail-called function's frame is its
+// own identity, its name with " (tail call)" appended. Hooks mode keeps
+// the replaced caller on the shadow stack until the callee returns, so the
+// callee shows under the function that tail-called it; a function that
+// tail-calls itself, or a cycle of them, stays one frame per function, and
+// no activation record carries more than 32 frames. Sample mode sees only
+// what is left on Lua's stack: the callee, marked, under the caller of the
+// chain (a record of the replaced callers would take a call hook, ~12% on
+// call-heavy code by itself).
+//
+// Names: what Lua reports at the call site ("n"); for a Lua function
+// without one (tail-called, or called from C), the name Lua gave it at an
+// earlier call, else a variable that holds it (an upvalue of its own, a
+// local or upvalue of the functions below it on the stack, a global, a
+// loaded module's field as "module.name", an upvalue of a global or module
+// function), else "function <file:line>" for a tail call and
+// "<anonymous>" for a function called from C.
 //
 // Coroutines: coroutine.resume and coroutine.wrap are wrapped so that a
 // coroutine resumed while profiling gets the hook, and so that a sample taken
@@ -72,6 +94,12 @@ void Detach();
 
 // True between Attach and Detach.
 bool Attached();
+
+// Records a sample of L's running code now if a session wants one
+// (pyi_sample_due()), in either mode: the way a C function called from Lua
+// has the time it let pass (a test's manual clock) recorded exactly where
+// it passed. Does nothing when not attached.
+void SampleNow(lua_State* L);
 
 // Names a C function that has no name at its call site (e.g. a message
 // handler called by lua_pcall); `flags` are PYI_FRAME_* flags. Call before

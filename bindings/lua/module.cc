@@ -4,6 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cmath>
+#include <new>
 #include <string>
 
 #include "bindings/lua/lua_profiler.h"
@@ -22,7 +25,17 @@ constexpr const char* kStateName = "pyinstrument.state";
 struct ModuleState {
   pyi_session* session;
   bool running;
+  // start{clock = "manual"}: the session's clock, in nanoseconds, moved
+  // only by advance(). Read by the library on the Lua thread only; atomic
+  // because the clock callback may be called from any thread in principle.
+  bool manual;
+  std::atomic<int64_t> manual_ns;
 };
+
+int64_t ManualClock(void* user_data) {
+  return static_cast<ModuleState*>(user_data)->manual_ns.load(
+      std::memory_order_relaxed);
+}
 
 ModuleState* GetState(lua_State* L) {
   return static_cast<ModuleState*>(lua_touserdata(L, lua_upvalueindex(1)));
@@ -49,12 +62,14 @@ int StateGc(lua_State* L) {
   return 0;
 }
 
-// start{interval = seconds, mode = "hooks"|"sample"}
+// start{interval = seconds, mode = "hooks"|"sample", target = text,
+//       clock = "wall"|"manual"}
 int Start(lua_State* L) {
   ModuleState* state = GetState(L);
   double interval = 0.001;
   const char* mode_name = "hooks";
   const char* target = nullptr;
+  const char* clock_name = "wall";
   if (!lua_isnoneornil(L, 1)) {
     luaL_checktype(L, 1, LUA_TTABLE);
     if (lua_getfield(L, 1, "interval") != LUA_TNIL) {
@@ -66,6 +81,16 @@ int Start(lua_State* L) {
     if (lua_getfield(L, 1, "target") != LUA_TNIL) {
       target = luaL_checkstring(L, -1);
     }
+    if (lua_getfield(L, 1, "clock") != LUA_TNIL) {
+      clock_name = luaL_checkstring(L, -1);
+    }
+  }
+  const bool manual = strcmp(clock_name, "manual") == 0;
+  if (!manual && strcmp(clock_name, "wall") != 0) {
+    return luaL_error(L,
+                      "pyinstrument.start: clock must be \"wall\" or "
+                      "\"manual\", not \"%s\"",
+                      clock_name);
   }
   pyi::lua::Mode mode;
   if (!pyi::lua::ParseMode(mode_name, &mode) || mode == pyi::lua::Mode::kOff) {
@@ -85,6 +110,14 @@ int Start(lua_State* L) {
   options.interval_ns = static_cast<int64_t>(interval * 1e9);
   if (options.interval_ns < 1000) options.interval_ns = 1000;
   options.target_description = target;
+  if (manual) {
+    // Time passes only in advance(), which records it where it passed; the
+    // clock is read at every event so that no sample spans two stacks.
+    options.clock = PYI_CLOCK_CALLBACK;
+    options.clock_callback = ManualClock;
+    options.clock_user_data = state;
+    options.gating = PYI_GATING_EVERY_EVENT;
+  }
   pyi_session* session = nullptr;
   const pyi_status status = pyi_session_start(&options, &session);
   if (status != PYI_OK) return RaiseStatus(L, "start", status);
@@ -103,6 +136,27 @@ int Start(lua_State* L) {
   pyi_session_free(state->session);
   state->session = session;
   state->running = true;
+  state->manual = manual;
+  return 0;
+}
+
+// advance(seconds): lets `seconds` pass on a running session's manual clock
+// and records them as a sample of the calling code, as if it had run that
+// long. For tests and examples whose times must come out exactly.
+int Advance(lua_State* L) {
+  ModuleState* state = GetState(L);
+  const double seconds = luaL_checknumber(L, 1);
+  if (!state->running || !state->manual) {
+    return luaL_error(L,
+                      "pyinstrument.advance: no session with clock = "
+                      "\"manual\" is running");
+  }
+  if (!(seconds >= 0) || seconds > 1e9) {
+    return luaL_error(L, "pyinstrument.advance: seconds must be in [0, 1e9]");
+  }
+  state->manual_ns.fetch_add(std::llround(seconds * 1e9),
+                             std::memory_order_relaxed);
+  pyi::lua::SampleNow(L);
   return 0;
 }
 
@@ -214,13 +268,15 @@ extern "C" int luaopen_pyinstrument(lua_State* L) {
   const luaL_Reg functions[] = {
       {"start", Start},   {"stop", Stop},   {"save", Save},
       {"render", Render}, {"print", Print}, {"running", Running},
-      {nullptr, nullptr},
+      {"advance", Advance}, {nullptr, nullptr},
   };
   luaL_newlibtable(L, functions);
   auto* state =
       static_cast<ModuleState*>(lua_newuserdatauv(L, sizeof(ModuleState), 0));
   state->session = nullptr;
   state->running = false;
+  state->manual = false;
+  new (&state->manual_ns) std::atomic<int64_t>(0);
   if (luaL_newmetatable(L, kStateName)) {
     lua_pushcfunction(L, StateGc);
     lua_setfield(L, -2, "__gc");

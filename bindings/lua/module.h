@@ -9,6 +9,10 @@
 //   pyinstrument.render{path = "profile.speedscope.json"}  -- format by ending
 //   pyinstrument.save("profile.pb")
 //
+// Exact times for tests: start{clock = "manual", ...} gives a session whose
+// clock moves only when the script calls pyinstrument.advance(seconds),
+// which records that time as a sample of the code that called it.
+//
 // Errors are raised as Lua errors whose message starts "pyinstrument.".
 
 #ifndef PYI_BINDINGS_LUA_MODULE_H_

@@ -10,10 +10,13 @@ local function work() spin(120) end
 assert(type(pyinstrument.version) == "string")
 assert(not pcall(pyinstrument.stop))  -- nothing runs yet
 assert(not pcall(pyinstrument.start, {mode = "bogus"}))
+assert(not pcall(pyinstrument.start, {clock = "bogus"}))
+assert(not pcall(pyinstrument.advance, 0.001))  -- no manual-clock session
 pyinstrument.start{interval = 0.001, mode = mode}
 assert(pyinstrument.running())
 assert(not pcall(pyinstrument.start, {mode = mode}))  -- already running
 assert(not pcall(pyinstrument.save, out .. ".pb"))  -- still running
+assert(not pcall(pyinstrument.advance, 0.001))  -- a wall-clock session
 work()
 pyinstrument.stop()
 pyinstrument.save(out .. ".pb")
