@@ -214,13 +214,42 @@ bool FindInModules(lua_State* S, int loaded, int globals, int target,
 // The deepest levels above a function whose variables the search reads.
 constexpr int kMaxSearchLevels = 64;
 
+// Looks through the locals and upvalues of the functions active in T from
+// stack level `first` outwards (at most kMaxSearchLevels) for a value
+// raw-equal to the one at `target` of T's stack.
+bool FindInStack(lua_State* T, int first, int target, VariableName* out) {
+  for (int up = first; up < first + kMaxSearchLevels; ++up) {
+    lua_Debug outer;
+    if (lua_getstack(T, up, &outer) == 0) return false;
+    for (int n = 1;; ++n) {
+      const char* name = lua_getlocal(T, &outer, n);
+      if (name == nullptr) break;
+      const bool found = IsVariableName(name) && lua_rawequal(T, -1, target);
+      lua_pop(T, 1);
+      if (found) {
+        out->name = name;
+        return true;
+      }
+    }
+    lua_getinfo(T, "f", &outer);
+    const bool found = FindInUpvalues(T, lua_gettop(T), target, out);
+    lua_pop(T, 1);
+    if (found) return true;
+  }
+  return false;
+}
+
+lua_State* ResumerOf(lua_State* co);
+
 // Finds a variable that holds the function running at stack level `level`
 // of S, the way a reader of the code would name it: its own upvalue (a
 // recursive local function), a local or upvalue of the functions active
-// below it, a global, a field of a loaded module ("string.rep"), or an
-// upvalue of a global or module function (a module's private helper). Runs
-// once per registered frame. Raises no Lua error (only the raw, non-
-// allocating parts of the C API are used) and leaves S's stack as it was.
+// below it (in S, then in the states that resumed S: a function handed to
+// coroutine.wrap is named where it was handed over), a global, a field of a
+// loaded module ("string.rep"), or an upvalue of a global or module
+// function (a module's private helper). Runs once per registered frame.
+// Raises no Lua error (only the raw, non-allocating parts of the C API are
+// used) and leaves the stacks as they were.
 bool FindVariableName(lua_State* S, int level, VariableName* out) {
   if (!lua_checkstack(S, 8)) return false;
   const int base = lua_gettop(S);
@@ -228,21 +257,18 @@ bool FindVariableName(lua_State* S, int level, VariableName* out) {
   if (lua_getstack(S, level, &ar) == 0) return false;
   lua_getinfo(S, "f", &ar);
   const int target = lua_gettop(S);
-  bool found = FindInUpvalues(S, target, target, out);
-  for (int up = level + 1; !found && up <= level + kMaxSearchLevels; ++up) {
-    lua_Debug outer;
-    if (lua_getstack(S, up, &outer) == 0) break;
-    for (int n = 1; !found; ++n) {
-      const char* name = lua_getlocal(S, &outer, n);
-      if (name == nullptr) break;
-      found = IsVariableName(name) && lua_rawequal(S, -1, target);
-      lua_pop(S, 1);
-      if (found) out->name = name;
-    }
-    if (found) break;
-    lua_getinfo(S, "f", &outer);
-    found = FindInUpvalues(S, lua_gettop(S), target, out);
-    lua_pop(S, 1);
+  bool found = FindInUpvalues(S, target, target, out) ||
+               FindInStack(S, level + 1, target, out);
+  // Into the resumers: a copy of the function goes to each one's stack, so
+  // that it compares there.
+  for (lua_State* resumer = ResumerOf(S);
+       !found && resumer != nullptr && resumer != S &&
+       lua_checkstack(resumer, 8);
+       resumer = ResumerOf(resumer)) {
+    lua_pushvalue(S, target);
+    lua_xmove(S, resumer, 1);
+    found = FindInStack(resumer, 0, lua_gettop(resumer), out);
+    lua_pop(resumer, 1);
   }
   if (!found) {
     lua_rawgeti(S, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
@@ -392,6 +418,17 @@ int PushChain(lua_State* L, lua_State* co) {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   g_chain_depth.store(keep + 1, std::memory_order_relaxed);
   return keep;
+}
+
+// The state that resumed `co` through the wrappers, if it is running.
+lua_State* ResumerOf(lua_State* co) {
+  const int depth = g_chain_depth.load(std::memory_order_relaxed);
+  for (int i = depth - 1; i >= 0; --i) {
+    if (g_chain[i].co.load(std::memory_order_relaxed) == co) {
+      return g_chain[i].resumer.load(std::memory_order_relaxed);
+    }
+  }
+  return nullptr;
 }
 
 void PopChain(int token) {

@@ -29,7 +29,8 @@
 // Names: what Lua reports at the call site ("n"); for a Lua function
 // without one (tail-called, or called from C), the name Lua gave it at an
 // earlier call, else a variable that holds it (an upvalue of its own, a
-// local or upvalue of the functions below it on the stack, a global, a
+// local or upvalue of the functions below it on the stack and on the
+// stacks of the threads that resumed its coroutine, a global, a
 // loaded module's field as "module.name", an upvalue of a global or module
 // function), else "function <file:line>" for a tail call and
 // "<anonymous>" for a function called from C.

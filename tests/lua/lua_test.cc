@@ -361,8 +361,9 @@ TEST_P(LuaModes, CoroutinesWhoseBodiesTailCall) {
   ASSERT_NE(coroutines, nullptr) << profile.text;
   EXPECT_NEAR(Time(*coroutines), 0.008, kExact);
   // body (line 71) tail-calls produce (line 65), which yields inside: each
-  // resume runs it under the resume call. Its name is not found on the
-  // coroutine's own stack, so it is named by its definition.
+  // resume runs it under the resume call. Lua has no name for a tail-called
+  // function; the variable that holds it is found in the frames of the
+  // thread that resumed the coroutine.
   for (const std::string resumer : {"gen", "resume"}) {
     const Value* resume = Child(*coroutines, resumer);
     ASSERT_NE(resume, nullptr) << resumer << "\n" << profile.text;
@@ -375,9 +376,7 @@ TEST_P(LuaModes, CoroutinesWhoseBodiesTailCall) {
       produce = ChildAtLine(*resume, 65);
     }
     ASSERT_NE(produce, nullptr) << resumer << "\n" << profile.text;
-    EXPECT_THAT(Field(*produce, "function"),
-                ::testing::MatchesRegex("function <.*tailcalls.lua:65> "
-                                        "\\(tail call\\)"));
+    EXPECT_EQ(Field(*produce, "function"), "produce (tail call)");
     EXPECT_NEAR(Time(*produce), 0.004, kExact);
   }
 }
@@ -522,8 +521,10 @@ TEST_P(LuaModes, CoroutinesAppearUnderTheirResumers) {
   FindAll(profile.root, "produce_item", &all);
   EXPECT_EQ(all.size(), 1u) << profile.text;
   // coroutine.wrap: the generator runs under the call of the wrapper (a C
-  // function named from its call site, `gen`).
-  const Value* generate = Path(profile.root, {"drain", "gen", "<anonymous>"});
+  // function named from its call site, `gen`). Called from C, it has no
+  // name from Lua; it is named by the variable that handed it to
+  // coroutine.wrap, in the resuming thread's frames.
+  const Value* generate = Path(profile.root, {"drain", "gen", "generate"});
   ASSERT_NE(generate, nullptr) << profile.text;
   EXPECT_NE(Child(*generate, "spin"), nullptr) << profile.text;
   EXPECT_GE(Time(*generate), 0.05);
