@@ -61,6 +61,23 @@ BENCHMARK_CAPTURE(BM_Export, speedscope, ExportFormat::kSpeedscope)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Export, session, ExportFormat::kSession)
     ->Unit(benchmark::kMillisecond);
+// The reports through the same dispatch, with their default options.
+BENCHMARK_CAPTURE(BM_Export, text, ExportFormat::kText)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, json, ExportFormat::kJson)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, html, ExportFormat::kHtml)
+    ->Unit(benchmark::kMillisecond);
+
+// The check every loader runs (ValidateSession) on its own: what an export
+// would pay again if it re-checked its input.
+void BM_ValidateSession(benchmark::State& state) {
+  const Session& session = BigSession();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ValidateSession(session).ok());
+  }
+}
+BENCHMARK(BM_ValidateSession)->Unit(benchmark::kMillisecond);
 
 void BM_ImportPprof(benchmark::State& state) {
   std::string bytes;

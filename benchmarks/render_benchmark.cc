@@ -4,10 +4,12 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/synthetic_session.h"
 #include "lib/render/console.h"
+#include "lib/render/render.h"
 
 namespace pyi {
 namespace {
@@ -51,6 +53,29 @@ void BM_RenderConsole_ShowAll(benchmark::State& state) {
   RenderWith(state, "show_all=true");
 }
 BENCHMARK(BM_RenderConsole_ShowAll)->Unit(benchmark::kMillisecond);
+
+// The same report through the renderer-name dispatch that the C ABI and the
+// CLI use (RenderSession): option parsing and anything the dispatch adds.
+void RenderByName(benchmark::State& state, const char* renderer) {
+  const Session& session = BenchSession();
+  for (auto _ : state) {
+    std::string out;
+    const absl::Status status =
+        RenderSession(session, renderer, "timezone=UTC", &out);
+    if (!status.ok()) {
+      state.SkipWithError(std::string(status.message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(session.SampleCount()));
+}
+
+void BM_RenderSession_Text(benchmark::State& state) {
+  RenderByName(state, "text");
+}
+BENCHMARK(BM_RenderSession_Text)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace pyi
