@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/json_writer.h"
 #include "lib/base/status.h"
 #include "lib/formats/format_util.h"
-#include "lib/render/json_writer.h"
 
 namespace pyi {
 namespace {

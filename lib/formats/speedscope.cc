@@ -9,8 +9,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "lib/base/json_writer.h"
 #include "lib/base/status.h"
-#include "lib/render/json_writer.h"
 #include "pyinstrument/pyinstrument.h"
 
 namespace pyi {
