@@ -14,6 +14,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,7 @@
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
 #include "lib/base/output.h"
+#include "lib/base/version.h"
 #include "lib/formats/formats.h"
 #include "lib/render/render.h"
 #include "lib/session/combine.h"
@@ -74,6 +76,15 @@ static_assert(offsetof(pyi_hot_thread_state, stack) == 0 &&
                       sizeof(void*) + 8 &&
                   sizeof(pyi_hot_thread_state) == sizeof(void*) + 16,
               "the inline fast path's thread state is frozen");
+
+// The header's version is the library's (lib/base/version.h): a release that
+// bumps one and not the other does not build.
+static_assert(PYI_VERSION_MAJOR == pyi::kVersionMajor &&
+                  PYI_VERSION_MINOR == pyi::kVersionMinor &&
+                  PYI_VERSION_PATCH == pyi::kVersionPatch,
+              "PYI_VERSION_* differ from lib/base/version.h");
+static_assert(std::string_view(PYI_VERSION_STRING) == pyi::kLibraryVersion,
+              "PYI_VERSION_STRING differs from lib/base/version.h");
 
 constexpr uint32_t kKnownFrameFlags = PYI_FRAME_HIDDEN | PYI_FRAME_PROFILER;
 
@@ -300,7 +311,7 @@ extern "C" {
 
 int pyi_version(void) { return PYI_VERSION_NUMBER; }
 
-const char* pyi_version_string(void) { return PYI_VERSION_STRING; }
+const char* pyi_version_string(void) { return pyi::kLibraryVersion; }
 
 const char* pyi_status_str(int status) {
   switch (status) {

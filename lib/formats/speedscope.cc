@@ -11,7 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "lib/base/json_writer.h"
 #include "lib/base/status.h"
-#include "pyinstrument/pyinstrument.h"
+#include "lib/base/version.h"
 
 namespace pyi {
 namespace {
@@ -27,7 +27,7 @@ class SpeedscopeWriter {
     MapFrames();
     Raw("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\"");
     Raw(",\"exporter\":");
-    Quoted(absl::StrCat("libpyinstrument ", PYI_VERSION_STRING));
+    Quoted(absl::StrCat("libpyinstrument ", kLibraryVersion));
     Raw(",\"name\":");
     if (!session_.target_description.empty()) {
       Quoted(session_.target_description);
