@@ -19,7 +19,9 @@
 #ifndef PYI_LIB_BASE_OUTPUT_H_
 #define PYI_LIB_BASE_OUTPUT_H_
 
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -109,11 +111,22 @@ class BufferedOutput {
     buffer_.push_back(c);
     if (buffer_.size() >= block_size_) Drain();
   }
+  // The decimal digits of `value` (with a '-' when negative), formatted in
+  // place: exporters write millions of numbers.
+  void AppendInt(int64_t value) { AppendDecimal(value); }
+  void AppendUint(uint64_t value) { AppendDecimal(value); }
 
   // Writes what is buffered; returns the first error seen, if any.
   absl::Status Flush();
 
  private:
+  template <typename Int>
+  void AppendDecimal(Int value) {
+    char digits[24];  // 20 digits of UINT64_MAX, or '-' and 19 of INT64_MIN
+    const std::to_chars_result end =
+        std::to_chars(digits, digits + sizeof(digits), value);
+    Append(absl::string_view(digits, static_cast<size_t>(end.ptr - digits)));
+  }
   void Drain();
 
   OutputStream* stream_;

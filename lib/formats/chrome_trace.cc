@@ -14,9 +14,6 @@
 namespace pyi {
 namespace {
 
-using formats_internal::AppendInt;
-using formats_internal::AppendUint;
-
 std::string Quoted(absl::string_view text) {
   std::string out;
   JsonWriter::AppendQuoted(text, &out);
@@ -30,7 +27,7 @@ void AppendMicros(int64_t ns, BufferedOutput& out) {
     out.Append('-');
     magnitude = 0 - magnitude;
   }
-  AppendUint(magnitude / 1000, out);
+  out.AppendUint(magnitude / 1000);
   const unsigned fraction = static_cast<unsigned>(magnitude % 1000);
   const char digits[4] = {'.', static_cast<char>('0' + fraction / 100),
                           static_cast<char>('0' + fraction / 10 % 10),
@@ -146,7 +143,7 @@ absl::Status WriteChromeTrace(const Session& session, OutputStream& stream) {
   out.Append("}}");
   for (const ThreadSamples& thread : session.threads) {
     out.Append(",\n{\"ph\":\"M\",\"pid\":1,\"tid\":");
-    AppendUint(thread.id, out);
+    out.AppendUint(thread.id);
     out.Append(",\"name\":\"thread_name\",\"args\":{\"name\":");
     out.Append(Quoted(thread.name));
     out.Append("}}");
@@ -157,11 +154,11 @@ absl::Status WriteChromeTrace(const Session& session, OutputStream& stream) {
   }
   out.Append("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{");
   out.Append("\"generator\":\"libpyinstrument\",\"start_time_unix_ns\":");
-  AppendInt(session.start_time_unix_ns, out);
+  out.AppendInt(session.start_time_unix_ns);
   out.Append(",\"duration_ns\":");
-  AppendInt(session.duration_ns, out);
+  out.AppendInt(session.duration_ns);
   out.Append(",\"interval_ns\":");
-  AppendInt(session.interval_ns, out);
+  out.AppendInt(session.interval_ns);
   out.Append("}}\n");
   return out.Flush();
 }

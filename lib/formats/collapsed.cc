@@ -94,7 +94,7 @@ absl::Status WriteCollapsed(const Session& session, OutputStream& stream,
       // Samples on the empty stack (no frame ran) have no frames to name.
       if (first) out.Append("(no frame)");
       out.Append(' ');
-      formats_internal::AppendInt(value, out);
+      out.AppendInt(value);
       out.Append('\n');
     }
   }

@@ -3,30 +3,13 @@
 #ifndef PYI_LIB_FORMATS_FORMAT_UTIL_H_
 #define PYI_LIB_FORMATS_FORMAT_UTIL_H_
 
-#include <cstdint>
-
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/output.h"
 #include "lib/session/session.h"
 
 namespace pyi {
 namespace formats_internal {
-
-// Appends the decimal digits of `value` (absl's FastIntToBuffer, without a
-// temporary std::string).
-inline void AppendInt(int64_t value, BufferedOutput& out) {
-  char buffer[absl::numbers_internal::kFastToBufferSize];
-  char* end = absl::numbers_internal::FastIntToBuffer(value, buffer);
-  out.Append(absl::string_view(buffer, static_cast<size_t>(end - buffer)));
-}
-
-inline void AppendUint(uint64_t value, BufferedOutput& out) {
-  char buffer[absl::numbers_internal::kFastToBufferSize];
-  char* end = absl::numbers_internal::FastIntToBuffer(value, buffer);
-  out.Append(absl::string_view(buffer, static_cast<size_t>(end - buffer)));
-}
 
 // Exporters refuse sessions ValidateSession rejects: they index freely.
 inline absl::Status CheckExportable(const Session& session) {
