@@ -27,6 +27,7 @@
 #include "lib/collect/frame_registry.h"
 #include "lib/collect/hot_path.h"
 #include "lib/base/output.h"
+#include "lib/base/status.h"
 #include "lib/base/version.h"
 #include "lib/formats/formats.h"
 #include "lib/render/render.h"
@@ -223,7 +224,7 @@ class MallocOutput final : public pyi::OutputStream {
       size_t capacity = capacity_ == 0 ? 4096 : capacity_;
       while (capacity - size_ <= bytes.size()) {
         if (capacity > SIZE_MAX / 2) {
-          return absl::ResourceExhaustedError("export too large for memory");
+          return pyi::LimitError("export too large for memory");
         }
         capacity *= 2;
       }
@@ -266,25 +267,9 @@ pyi_status CheckPath(const char* path) {
   return PYI_OK;
 }
 
-// The status of a call that read or wrote a file. The file layer reports
-// some OS errors with absl::FailedPreconditionError, as absl::ErrnoToStatus
-// maps them (EISDIR: the path is a directory; ENOTDIR: a path component is
-// a file); to a C caller those are input/output errors, not PYI_ERR_STATE,
-// which these calls give only for a running session (checked before).
-pyi_status FromFileStatus(const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kFailedPrecondition) {
-    return Fail(PYI_ERR_IO, status.message());
-  }
-  return FromStatus(status);
-}
-
-// `from_file`: the session was read from a file (see FromFileStatus).
 pyi_status NewLoadedSession(absl::StatusOr<pyi::Session> loaded,
-                            pyi_session** out, bool from_file = false) {
-  if (!loaded.ok()) {
-    return from_file ? FromFileStatus(loaded.status())
-                     : FromStatus(loaded.status());
-  }
+                            pyi_session** out) {
+  if (!loaded.ok()) return FromStatus(loaded.status());
   auto session = std::make_unique<pyi_session>();
   session->data = *std::move(loaded);
   *out = AdoptSession(std::move(session));
@@ -524,7 +509,7 @@ pyi_status pyi_session_save(const pyi_session* session, const char* path) {
   if (status != PYI_OK) return status;
   status = CheckPath(path);
   if (status != PYI_OK) return status;
-  return FromFileStatus(pyi::SaveSession(session->data, path));
+  return FromStatus(pyi::SaveSession(session->data, path));
   PYI_API_END
 }
 
@@ -549,7 +534,7 @@ pyi_status pyi_session_load(const char* path, pyi_session** out) {
   *out = nullptr;
   pyi_status status = CheckPath(path);
   if (status != PYI_OK) return status;
-  return NewLoadedSession(pyi::LoadSession(path), out, /*from_file=*/true);
+  return NewLoadedSession(pyi::LoadSession(path), out);
   PYI_API_END
 }
 
@@ -640,10 +625,10 @@ pyi_status pyi_session_export_to_file(const pyi_session* session,
   if (!parsed.ok()) return FromStatus(parsed.status());
   absl::StatusOr<std::unique_ptr<pyi::AtomicFileOutput>> file =
       pyi::AtomicFileOutput::Create(path);
-  if (!file.ok()) return FromFileStatus(file.status());
+  if (!file.ok()) return FromStatus(file.status());
   absl::Status written = pyi::ExportSession(session->data, *parsed, **file);
   if (written.ok()) written = (*file)->Commit();
-  return FromFileStatus(written);
+  return FromStatus(written);
   PYI_API_END
 }
 
@@ -653,8 +638,7 @@ pyi_status pyi_session_import(const char* path, pyi_session** out) {
   *out = nullptr;
   pyi_status status = CheckPath(path);
   if (status != PYI_OK) return status;
-  return NewLoadedSession(pyi::ImportSessionFile(path), out,
-                          /*from_file=*/true);
+  return NewLoadedSession(pyi::ImportSessionFile(path), out);
   PYI_API_END
 }
 

@@ -67,8 +67,8 @@ class StdioOutput final : public OutputStream {
 // directory (".<name>.tmp-<pid>-<n>", created with mode 0666 less the umask),
 // and Commit() syncs it, renames it over `path` and syncs the directory.
 // Destroyed without a successful Commit(), it removes the temporary file and
-// leaves any existing file at `path` as it was. Errors carry the errno's
-// status code and name `path`.
+// leaves any existing file at `path` as it was. Errors are IoError()s
+// (lib/base/status.h: the errno's code, kind kIo or kLimit) that name `path`.
 class AtomicFileOutput final : public OutputStream {
  public:
   static absl::StatusOr<std::unique_ptr<AtomicFileOutput>> Create(

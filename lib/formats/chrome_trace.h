@@ -37,8 +37,8 @@
 namespace pyi {
 
 // Writes `session` as Chrome trace events JSON to `out`. Returns
-// absl::InvalidArgumentError for a session ValidateSession rejects, or
-// `out`'s first error.
+// ValidateSession's CorruptError for a damaged session, or `out`'s first
+// error.
 absl::Status WriteChromeTrace(const Session& session, OutputStream& out);
 
 }  // namespace pyi

@@ -44,9 +44,8 @@ struct CollapsedOptions {
   Value value = Value::kSamples;
 };
 
-// Writes `session` as collapsed stacks to `out`. Returns
-// absl::InvalidArgumentError for a session ValidateSession rejects, or
-// `out`'s first error.
+// Writes `session` as collapsed stacks to `out`. Returns ValidateSession's
+// CorruptError for a damaged session, or `out`'s first error.
 absl::Status WriteCollapsed(const Session& session, OutputStream& out,
                             CollapsedOptions options = {});
 

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/output.h"
+#include "lib/base/status.h"
 #include "lib/session/session.h"
 
 namespace pyi {
@@ -15,7 +16,7 @@ namespace formats_internal {
 inline absl::Status CheckExportable(const Session& session) {
   absl::Status valid = ValidateSession(session);
   if (valid.ok()) return valid;
-  return absl::InvalidArgumentError(
+  return CorruptError(
       absl::StrCat("cannot export a damaged session: ", valid.message()));
 }
 

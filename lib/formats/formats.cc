@@ -10,7 +10,6 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/status.h"
@@ -33,18 +32,6 @@ constexpr absl::string_view kKnownNames =
 // Largest input file ImportSessionFile reads (protobuf's limit for .pb).
 constexpr size_t kMaxInputBytes = static_cast<size_t>(INT_MAX);
 
-// `status` with "<prefix>: " before its message; code and payloads (the
-// IsNotOurFormat() mark) kept.
-absl::Status WithPrefix(absl::string_view prefix, const absl::Status& status) {
-  absl::Status result(status.code(),
-                      absl::StrCat(prefix, ": ", status.message()));
-  status.ForEachPayload(
-      [&result](absl::string_view type_url, const absl::Cord& payload) {
-        result.SetPayload(type_url, payload);
-      });
-  return result;
-}
-
 absl::Status RenderTo(const Session& session, absl::string_view renderer,
                       OutputStream& out) {
   std::string report;
@@ -63,8 +50,8 @@ bool StartsLikeJson(absl::string_view bytes) {
 absl::StatusOr<Session> ImportPlain(absl::string_view bytes, bool gzipped,
                                     bool padded) {
   if (bytes.empty()) {
-    return gzipped ? absl::DataLossError("the gzip data holds nothing")
-                   : NotOurFormatError("the file is empty");
+    return gzipped ? CorruptError("the gzip data holds nothing")
+                   : ForeignFormatError("the file is empty");
   }
   absl::StatusOr<Session> session = ParseSession(bytes);
   if (!IsNotOurFormat(session.status())) return session;
@@ -72,9 +59,8 @@ absl::StatusOr<Session> ImportPlain(absl::string_view bytes, bool gzipped,
     return padded ? ImportPaddedPyiSession(bytes) : ImportPyiSession(bytes);
   }
   session = ImportPprof(bytes);
-  if (IsNotOurFormat(session.status()) &&
-      absl::StartsWith(session.status().message(), "not a pprof profile")) {
-    return NotOurFormatError(absl::StrCat(
+  if (IsForeignFormat(session.status())) {
+    return ForeignFormatError(absl::StrCat(
         gzipped ? "the gzip content is " : "",
         "not a libpyinstrument session, pprof profile or pyinstrument "
         "session JSON"));
@@ -100,7 +86,7 @@ absl::StatusOr<ExportFormat> ExportFormatFromName(absl::string_view name) {
   }
   if (lower == "json") return ExportFormat::kJson;
   if (lower == "html" || lower == "htm") return ExportFormat::kHtml;
-  return absl::InvalidArgumentError(absl::StrCat(
+  return ArgumentError(absl::StrCat(
       "unknown format '", name, "'; known: ", kKnownNames));
 }
 
@@ -119,7 +105,7 @@ absl::StatusOr<ExportFormat> ExportFormatFromPath(absl::string_view path) {
   if (ends(".txt")) return ExportFormat::kText;
   if (ends(".json")) return ExportFormat::kJson;
   if (ends(".html") || ends(".htm")) return ExportFormat::kHtml;
-  return absl::InvalidArgumentError(absl::StrCat(
+  return ArgumentError(absl::StrCat(
       "cannot tell the format from the name ", path,
       " (known endings: .pb, .pb.gz, .pprof, .speedscope.json, .trace.json, "
       ".chrome.json, .collapsed, .folded, .txt, .json, .html); name one of: ",
@@ -158,9 +144,9 @@ absl::Status ExportSession(const Session& session, ExportFormat format,
     case ExportFormat::kSession: {
       std::string bytes;
       absl::Status serialized = SerializeSession(session, &bytes);
-      if (serialized.code() == absl::StatusCode::kInvalidArgument) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "cannot export a damaged session: ", serialized.message()));
+      if (ErrorKindOf(serialized) == ErrorKind::kCorrupt) {
+        return CorruptError(absl::StrCat("cannot export a damaged session: ",
+                                         serialized.message()));
       }
       PYI_RETURN_IF_ERROR(serialized);
       return out.Write(bytes);
@@ -178,10 +164,9 @@ absl::Status ExportSession(const Session& session, ExportFormat format,
     case ExportFormat::kJson:
       return RenderTo(session, "json", out);
     case ExportFormat::kHtml:
-      // Refuses a damaged session with absl::InvalidArgumentError itself.
       return WriteHtml(session, out);
   }
-  return absl::InvalidArgumentError("unknown export format");
+  return ArgumentError("unknown export format");
 }
 
 namespace {
@@ -191,7 +176,7 @@ absl::StatusOr<Session> ImportBytes(absl::string_view bytes, bool padded) {
   if (!IsGzip(bytes)) return ImportPlain(bytes, false, padded);
   PYI_ASSIGN_OR_RETURN(std::string raw, MaybeGunzip(bytes, kMaxPprofBytes));
   if (IsGzip(raw)) {
-    return absl::DataLossError("gzip data inside gzip data is not supported");
+    return CorruptError("gzip data inside gzip data is not supported");
   }
   const size_t size = raw.size();
   raw.append(kPyiSessionPadding, '\0');
@@ -206,7 +191,7 @@ absl::StatusOr<Session> ImportSessionBytes(absl::string_view bytes) {
 
 absl::StatusOr<Session> ImportSessionFile(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+  if (fd < 0) return IoError(errno, absl::StrCat("cannot open ", path));
   // Room for the padding a .pyisession import reads past the end, which
   // spares it a copy of the whole file.
   std::string bytes;
@@ -222,13 +207,12 @@ absl::StatusOr<Session> ImportSessionFile(const std::string& path) {
       if (errno == EINTR) continue;
       const int error_number = errno;
       close(fd);
-      return absl::ErrnoToStatus(error_number,
-                                 absl::StrCat("cannot read ", path));
+      return IoError(error_number, absl::StrCat("cannot read ", path));
     }
     if (got == 0) break;
     if (bytes.size() + static_cast<size_t>(got) > kMaxInputBytes) {
       close(fd);
-      return absl::ResourceExhaustedError(
+      return LimitError(
           absl::StrCat(path, ": the file is larger than the import limit of ",
                        kMaxInputBytes, " bytes"));
     }

@@ -73,9 +73,8 @@ absl::string_view ExportFormatName(ExportFormat format);
 // write them to a terminal.
 bool IsBinaryFormat(ExportFormat format);
 
-// Writes `session` in `format` to `out`. Returns absl::InvalidArgumentError
-// for a session ValidateSession rejects, or the exporter's or `out`'s
-// error.
+// Writes `session` in `format` to `out`. Returns ValidateSession's
+// CorruptError for a damaged session, or the exporter's or `out`'s error.
 absl::Status ExportSession(const Session& session, ExportFormat format,
                            OutputStream& out);
 

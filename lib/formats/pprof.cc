@@ -66,7 +66,7 @@ class StringTable {
 
 absl::Status WritePprof(const Session& session, OutputStream& out) {
   if (absl::Status valid = ValidateSession(session); !valid.ok()) {
-    return absl::InvalidArgumentError(
+    return CorruptError(
         absl::StrCat("cannot export a damaged session: ", valid.message()));
   }
   pprof::Profile profile;
@@ -164,7 +164,7 @@ absl::Status WritePprof(const Session& session, OutputStream& out) {
   }
 
   if (profile.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
-    return absl::ResourceExhaustedError(
+    return LimitError(
         "the pprof profile would exceed protobuf's 2 GiB message limit");
   }
   GzipOutput gzip(&out);
@@ -174,7 +174,7 @@ absl::Status WritePprof(const Session& session, OutputStream& out) {
                                                             1 << 16);
     if (!profile.SerializeToZeroCopyStream(&stream) || !stream.Flush()) {
       PYI_RETURN_IF_ERROR(adapter.status());
-      return absl::InternalError("protobuf could not serialize the profile");
+      return BugError("protobuf could not serialize the profile");
     }
   }
   return gzip.Finish();
@@ -185,8 +185,7 @@ absl::Status WritePprof(const Session& session, OutputStream& out) {
 namespace {
 
 absl::Status Damaged(absl::string_view problem) {
-  return absl::DataLossError(
-      absl::StrCat("damaged pprof profile: ", problem));
+  return CorruptError(absl::StrCat("damaged pprof profile: ", problem));
 }
 
 // Nanoseconds per unit for the time units pprof files use; 0 for others.
@@ -396,7 +395,7 @@ class Importer {
       period_ns_ = profile_.period() * period_scale;
     }
     if (names.empty()) {
-      return NotOurFormatError(
+      return FormatError(
           "the pprof profile has no sample types, so no time to show");
     }
     if (time_index_ >= 0) {
@@ -406,7 +405,7 @@ class Importer {
       value_note_ = absl::StrCat("time = ", names[count_index_], " x period ",
                                  period_ns_, " ns");
     } else {
-      return NotOurFormatError(absl::StrCat(
+      return FormatError(absl::StrCat(
           "the pprof profile has no time values (sample types: ",
           absl::StrJoin(names, ", "),
           "; period type: ", period_type, "/", period_unit,
@@ -472,7 +471,7 @@ class Importer {
       }
       for (int64_t value : sample.value()) {
         if (value < 0) {
-          return NotOurFormatError(absl::StrCat(
+          return FormatError(absl::StrCat(
               "sample ", i, " has a negative value (", value,
               "); difference profiles cannot be imported"));
         }
@@ -494,7 +493,7 @@ class Importer {
       if (count == 0 && time == 0) continue;
       const uint64_t expanded = count > 0 ? static_cast<uint64_t>(count) : 1;
       if (expanded > max_samples_ - total_samples) {
-        return absl::ResourceExhaustedError(absl::StrCat(
+        return LimitError(absl::StrCat(
             "the pprof profile holds more than ", max_samples_,
             " samples (the import limit)"));
       }
@@ -600,7 +599,7 @@ class Importer {
 absl::StatusOr<Session> ImportPprof(absl::string_view bytes,
                                     uint64_t max_samples) {
   if (bytes.size() > kMaxPprofBytes) {
-    return absl::ResourceExhaustedError(
+    return LimitError(
         absl::StrCat("the pprof profile is larger than ", kMaxPprofBytes,
                      " bytes (the import limit)"));
   }
@@ -610,7 +609,7 @@ absl::StatusOr<Session> ImportPprof(absl::string_view bytes,
   // profile; inside gzip, they can only be damage.
   const auto not_a_profile = [gzipped](absl::string_view problem) {
     return gzipped ? Damaged(problem)
-                   : NotOurFormatError(
+                   : ForeignFormatError(
                          absl::StrCat("not a pprof profile: ", problem));
   };
   if (raw.empty()) return not_a_profile("the profile is empty");

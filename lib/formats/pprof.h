@@ -73,9 +73,8 @@ inline constexpr size_t kMaxPprofBytes = size_t{512} << 20;
 inline constexpr uint64_t kMaxPprofImportSamples = uint64_t{64} << 20;
 
 // Writes `session` as a gzipped pprof profile to `out`. Returns
-// ValidateSession's error (as absl::InvalidArgumentError) for a damaged
-// session, absl::ResourceExhaustedError if the profile would exceed
-// protobuf's 2 GiB limit, or `out`'s error.
+// ValidateSession's CorruptError for a damaged session, a LimitError if the
+// profile would exceed protobuf's 2 GiB limit, or `out`'s error.
 absl::Status WritePprof(const Session& session, OutputStream& out);
 
 // Reads a pprof profile, gzipped or raw. Errors:
@@ -83,9 +82,9 @@ absl::Status WritePprof(const Session& session, OutputStream& out);
 //     a profile, an id or index that does not resolve (the message names
 //     it);
 //   IsNotOurFormat() (lib/base/status.h): raw (not gzipped) bytes that do
-//     not parse as a profile or have no string table, so callers can try
-//     other formats; and a valid profile this model cannot represent (no
-//     time values, negative values);
+//     not parse as a profile or have no string table (ForeignFormatError,
+//     so callers can try other formats); and a valid profile this model
+//     cannot represent (no time values, negative values: FormatError);
 //   absl::ResourceExhaustedError: over kMaxPprofBytes, or more than
 //     `max_samples` samples once counts are expanded.
 // A sample with count n becomes n samples sharing its time, so a few bytes

@@ -53,7 +53,7 @@ absl::string_view View(std::string_view text) {
 }
 
 absl::Status Damaged(absl::string_view where, absl::string_view problem) {
-  return absl::DataLossError(
+  return CorruptError(
       absl::StrCat("pyisession: ", where, ": ", problem));
 }
 
@@ -260,7 +260,7 @@ class Importer {
       return NotJson("file", "not valid JSON: text after the top-level object");
     }
     if (!records_seen_) {
-      return NotOurFormatError(
+      return ForeignFormatError(
           "not a pyinstrument session: a JSON object without frame_records");
     }
     PYI_RETURN_IF_ERROR(ApplyMetadata());
@@ -292,7 +292,7 @@ class Importer {
   absl::Status Invalid(absl::string_view where, error_code error) {
     if (error == simdjson::MEMALLOC || error == simdjson::CAPACITY) {
       fatal_ = true;
-      return absl::ResourceExhaustedError(
+      return LimitError(
           absl::StrCat("pyisession: ", simdjson::error_message(error)));
     }
     return NotJson(where, absl::StrCat("not valid JSON: ",
@@ -640,7 +640,7 @@ class Importer {
         identifier == kOutOfContextIdentifier) {
       // Not ours to represent: PYI_ERR_FORMAT, like any input no importer
       // can map (formats.h), not PYI_ERR_VERSION.
-      return NotOurFormatError(
+      return FormatError(
           absl::StrCat("pyisession: ", FrameWhere(r, depth), ": '", identifier,
                        "' is a sample from pyinstrument's async mode, which a "
                        "libpyinstrument session cannot represent; record with "
@@ -874,10 +874,10 @@ class Importer {
 absl::Status CheckOpening(absl::string_view json) {
   const size_t first = json.find_first_not_of(" \t\r\n");
   if (first == absl::string_view::npos) {
-    return NotOurFormatError("not a pyinstrument session: the input is empty");
+    return ForeignFormatError("not a pyinstrument session: the input is empty");
   }
   if (json[first] != '{') {
-    return NotOurFormatError(
+    return ForeignFormatError(
         "not a pyinstrument session: the input is not a JSON object");
   }
   return absl::OkStatus();
@@ -894,7 +894,7 @@ absl::StatusOr<Session> ImportPaddedPyiSession(absl::string_view json) {
   // JSON: a file that names frame_records is taken for a damaged session.
   // Only the failure path pays for this search.
   if (absl::StrContains(json, "\"frame_records\"")) return session;
-  return NotOurFormatError(
+  return ForeignFormatError(
       absl::StrCat("not a pyinstrument session: ", importer.json_problem()));
 }
 

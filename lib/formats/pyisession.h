@@ -49,12 +49,12 @@
 //
 // What it refuses rather than guesses:
 //   - Not a JSON object with `frame_records` (another JSON document, not
-//     JSON at all, empty input): NotOurFormatError (status.h).
+//     JSON at all, empty input): ForeignFormatError (lib/base/status.h).
 //   - A session of ours that is damaged (wrong types, a record that is not
 //     [stack, time], a negative, non-finite or out-of-range time, a line
 //     number that is not one, JSON errors in a file that names
 //     frame_records, a key repeated in one object, JSON nested deeper than
-//     32 levels): absl::DataLossError naming the record or field. When a
+//     32 levels): CorruptError naming the record or field. When a
 //     file has several problems, the first field in the order start_time,
 //     duration, cpu_time, min_interval, target_description, program,
 //     sys_prefixes, sys_path, frame_records, start_call_stack is named; a
@@ -66,7 +66,7 @@
 //   - Samples from pyinstrument's async mode: a stack ending in "[await]"
 //     (time spent awaiting) or "[out-of-context]" (strict mode) is a
 //     synthetic leaf with its own meaning in pyinstrument's tree, which a
-//     Session cannot express: NotOurFormatError (PYI_ERR_FORMAT) naming the
+//     Session cannot express: FormatError (PYI_ERR_FORMAT) naming the
 //     record.
 //     Record such programs with async_mode="disabled" to import it.
 //

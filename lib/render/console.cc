@@ -701,7 +701,7 @@ absl::Status ParseConsoleOptions(absl::string_view spec,
       }
       options->max_depth = depth;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
+      return ArgumentError(absl::StrCat(
           "unknown console option '", key,
           "'; known: unicode, color, time, show_all, timeline, flat, "
           "flat_time, short, collapse_recursion, invert, threshold, thread, "
@@ -711,12 +711,12 @@ absl::Status ParseConsoleOptions(absl::string_view spec,
   }
   // pyinstrument refuses these combinations too: each view is one layout.
   if (options->flat && (options->timeline || options->invert)) {
-    return absl::InvalidArgumentError(
+    return ArgumentError(
         "console option 'flat' cannot be combined with 'timeline' or "
         "'invert'");
   }
   if (options->invert && options->timeline) {
-    return absl::InvalidArgumentError(
+    return ArgumentError(
         "console option 'invert' cannot be combined with 'timeline'");
   }
   return absl::OkStatus();

@@ -233,7 +233,7 @@ absl::Status ParseJsonOptions(absl::string_view spec, JsonOptions* options) {
         if (!thread.empty()) options->threads.emplace_back(thread);
       }
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
+      return ArgumentError(absl::StrCat(
           "unknown json option '", key,
           "'; known: thread, threads, show_all, timeline, threshold"));
     }
@@ -259,7 +259,7 @@ absl::Status RenderJson(const Session& session, const JsonOptions& options,
     }
   }
   if (threads.empty() && !options.threads.empty()) {
-    return absl::InvalidArgumentError(
+    return ArgumentError(
         absl::StrCat("no thread of the session is named or numbered ",
                      absl::StrJoin(options.threads, " or ")));
   }

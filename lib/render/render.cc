@@ -42,7 +42,7 @@ absl::Status RenderSession(const Session& session, absl::string_view renderer,
     *out = std::move(html);
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(
+  return ArgumentError(
       absl::StrCat("unknown renderer '", renderer,
                    "'; known renderers: text (console), json, html"));
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "lib/base/status.h"
 
 namespace pyi {
 
@@ -37,7 +38,7 @@ std::vector<std::pair<std::string, std::string>> SplitRenderOptions(
 absl::Status BadOptionValue(absl::string_view renderer, absl::string_view key,
                             absl::string_view value,
                             absl::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat("bad value '", value, "' for ",
+  return ArgumentError(absl::StrCat("bad value '", value, "' for ",
                                                  renderer, " option '", key,
                                                  "': expected ", expected));
 }

@@ -29,7 +29,7 @@ class DistinctList {
 };
 
 absl::Status Overflow(absl::string_view what) {
-  return absl::InvalidArgumentError(
+  return ArgumentError(
       absl::StrCat("cannot combine: the sessions' ", what,
                    " add up past the largest representable time"));
 }
@@ -52,16 +52,16 @@ absl::StatusOr<Session> CombineSessions(absl::Span<const Session> sessions) {
 absl::StatusOr<Session> CombineSessions(
     absl::Span<const Session* const> sessions) {
   if (sessions.empty()) {
-    return absl::InvalidArgumentError("cannot combine: no sessions given");
+    return ArgumentError("cannot combine: no sessions given");
   }
   for (size_t i = 0; i < sessions.size(); ++i) {
     if (sessions[i] == nullptr) {
-      return absl::InvalidArgumentError(
+      return ArgumentError(
           absl::StrCat("cannot combine: session ", i, " is null"));
     }
     PYI_RETURN_IF_ERROR(ValidateSession(*sessions[i]));
     if (sessions[i]->clock != sessions[0]->clock) {
-      return absl::InvalidArgumentError(
+      return ArgumentError(
           "cannot combine sessions timed with different clocks");
     }
   }
@@ -158,7 +158,7 @@ absl::StatusOr<Session> CombineSessions(
   // out a session every later stage would refuse.
   absl::Status valid = ValidateSession(combined);
   if (!valid.ok()) {
-    return absl::InvalidArgumentError(
+    return ArgumentError(
         absl::StrCat("cannot combine: ", valid.message()));
   }
   return combined;
@@ -167,7 +167,7 @@ absl::StatusOr<Session> CombineSessions(
 absl::StatusOr<Session> ResampleSession(const Session& session,
                                         int64_t new_interval_ns) {
   if (new_interval_ns <= 0 || new_interval_ns <= session.interval_ns) {
-    return absl::InvalidArgumentError(absl::StrCat(
+    return ArgumentError(absl::StrCat(
         "cannot resample to an interval of ", new_interval_ns,
         " ns: it must be coarser than the session's ", session.interval_ns,
         " ns"));

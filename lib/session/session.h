@@ -156,8 +156,9 @@ struct Session {
 // Checks every index and length: string and frame indices in range, trie
 // parents before children, one duration per sample, no negative duration,
 // no thread whose start offset plus durations overflows int64.
-// Returns absl::DataLossError naming the first problem found. Every loader
-// calls this before handing a Session out, so later stages can index freely.
+// Returns a CorruptError (absl::DataLossError, lib/base/status.h) naming the
+// first problem found. Every loader calls this before handing a Session out,
+// so later stages can index freely.
 absl::Status ValidateSession(const Session& session);
 
 // Builds a Session: interns strings, frames and stacks. Used by importers,

@@ -77,28 +77,14 @@ void AppendTrailer(std::string* bytes) {
 }
 
 absl::Status Damaged(absl::string_view problem) {
-  return absl::DataLossError(
+  return CorruptError(
       absl::StrCat("damaged libpyinstrument session: ", problem));
 }
 
-// `status` with `prefix` in front of its message, same code and payloads (so
-// that IsNotOurFormat() survives).
-absl::Status WithPrefix(absl::string_view prefix, const absl::Status& status) {
-  absl::Status result(status.code(),
-                      absl::StrCat(prefix, ": ", status.message()));
-  status.ForEachPayload(
-      [&result](absl::string_view type_url, const absl::Cord& payload) {
-        result.SetPayload(type_url, payload);
-      });
-  return result;
-}
-
-// "<what> <path>: <OS reason>" (absl::ErrnoToStatus appends the reason),
-// with the code errno implies (ENOENT -> NotFound, EACCES ->
-// PermissionDenied, ENOSPC -> ResourceExhausted, ...).
+// "<what> <path>: <OS reason>", an IoError (lib/base/status.h).
 absl::Status IoError(int error_number, absl::string_view what,
                      absl::string_view path) {
-  return absl::ErrnoToStatus(error_number, absl::StrCat(what, " ", path));
+  return pyi::IoError(error_number, absl::StrCat(what, " ", path));
 }
 
 // Closes a file descriptor on scope exit unless released.
@@ -344,7 +330,7 @@ absl::StatusOr<uint32_t> PeekFormatVersion(absl::string_view after_header) {
 absl::Status CheckFormatVersion(uint32_t version) {
   if (version == 0) return Damaged("format version 0");
   if (version > kSessionFormatVersion) {
-    return absl::UnimplementedError(absl::StrCat(
+    return VersionError(absl::StrCat(
         "libpyinstrument session format version ", version,
         " is newer than this library reads (version ", kSessionFormatVersion,
         " and older); upgrade libpyinstrument to read it"));
@@ -357,21 +343,20 @@ absl::Status CheckFormatVersion(uint32_t version) {
 absl::Status SerializeSession(const Session& session, std::string* out) {
   absl::Status valid = ValidateSession(session);
   if (!valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("refusing to encode an invalid session: ",
-                     valid.message()));
+    return CorruptError(absl::StrCat("refusing to encode an invalid session: ",
+                                     valid.message()));
   }
   format::Session message;
   EncodeSession(session, &message);
   const size_t size = message.ByteSizeLong();
   if (size > kMaxEncodedBytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
+    return LimitError(absl::StrCat(
         "session encodes to ", size, " bytes, over the format's limit of ",
         kMaxEncodedBytes, " bytes"));
   }
   out->clear();
   if (!message.SerializeToString(out)) {
-    return absl::InternalError("protobuf serialization failed");
+    return BugError("protobuf serialization failed");
   }
   AppendTrailer(out);
   return absl::OkStatus();
@@ -379,16 +364,16 @@ absl::Status SerializeSession(const Session& session, std::string* out) {
 
 absl::StatusOr<Session> ParseSession(absl::string_view bytes) {
   if (bytes.empty()) {
-    return NotOurFormatError("empty file, not a libpyinstrument session");
+    return ForeignFormatError("empty file, not a libpyinstrument session");
   }
   if (absl::StartsWith(bytes, kAutosaveChunkMagic)) return ParseAutosave(bytes);
   if (!absl::StartsWith(bytes, kHeader)) {
-    return NotOurFormatError(
+    return ForeignFormatError(
         "not a libpyinstrument session (it does not start with the "
         "session magic)");
   }
   if (bytes.size() > kMaxEncodedBytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
+    return LimitError(absl::StrCat(
         "session of ", bytes.size(), " bytes is over the format's limit of ",
         kMaxEncodedBytes, " bytes"));
   }
@@ -431,7 +416,7 @@ absl::StatusOr<Session> ParseSession(absl::string_view bytes) {
 }
 
 absl::Status SaveSession(const Session& session, const std::string& path) {
-  if (path.empty()) return absl::InvalidArgumentError("empty session path");
+  if (path.empty()) return ArgumentError("empty session path");
   std::string bytes;
   absl::Status encoded = SerializeSession(session, &bytes);
   if (!encoded.ok()) return WithPrefix(absl::StrCat("save ", path), encoded);
@@ -464,7 +449,7 @@ absl::StatusOr<Session> LoadSession(const std::string& path) {
     }
     if (got == 0) break;
     if (bytes.size() + static_cast<size_t>(got) > kMaxEncodedBytes) {
-      return absl::ResourceExhaustedError(
+      return LimitError(
           absl::StrCat(path, ": file is over the session format's limit of ",
                        kMaxEncodedBytes, " bytes"));
     }

@@ -49,10 +49,10 @@ inline constexpr uint32_t kSessionFormatVersion = 1;
 
 // Encodes `session` into `*out` (replacing its contents).
 //
-// Returns absl::InvalidArgumentError if ValidateSession() rejects the session
-// (so no unreadable file is ever written), absl::ResourceExhaustedError if the
-// encoding would exceed protobuf's 2 GiB message limit. `*out` is unspecified
-// on error.
+// Returns ValidateSession()'s CorruptError (absl::DataLossError) for a
+// damaged session (so no unreadable file is ever written), a LimitError
+// (absl::ResourceExhaustedError) if the encoding would exceed protobuf's
+// 2 GiB message limit. `*out` is unspecified on error.
 absl::Status SerializeSession(const Session& session, std::string* out);
 
 // Decodes and validates a session from the bytes of a `.pb` file.
@@ -68,10 +68,11 @@ absl::StatusOr<Session> ParseSession(absl::string_view bytes);
 // the same directory, which is fsync'ed and then renamed over `path`. On error
 // the temporary file is removed and any previous file at `path` is untouched.
 //
-// Errors name `path` (and the OS reason): absl::NotFoundError (no such
+// Errors name `path` (and the OS reason), IoError()s of kind kIo
+// (lib/base/status.h) with the errno's code: absl::NotFoundError (no such
 // directory), absl::PermissionDeniedError, absl::FailedPreconditionError
-// (`path` is a directory), absl::ResourceExhaustedError (disk full, file too
-// large), other errno-derived codes; plus SerializeSession()'s errors.
+// (`path` is a directory), ...; of kind kLimit for a full disk or a file over
+// its size limit; plus SerializeSession()'s errors.
 absl::Status SaveSession(const Session& session, const std::string& path);
 
 // Reads `path` and parses it with ParseSession(). Errors name `path`: IO

@@ -83,8 +83,9 @@ TEST(ChromeTraceTest, RefusesDamagedSessions) {
   session.threads[0].sample_nodes[0] = 999;
   std::string out;
   StringOutput stream(&out);
+  // Damage is DataLoss (PYI_ERR_CORRUPT) from every exporter.
   EXPECT_EQ(WriteChromeTrace(session, stream).code(),
-            absl::StatusCode::kInvalidArgument);
+            absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

@@ -49,6 +49,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "lib/base/output.h"
+#include "lib/base/status.h"
 #include "lib/formats/formats.h"
 #include "lib/render/render.h"
 #include "lib/session/combine.h"
@@ -74,12 +75,21 @@ int Fail(int exit_code, absl::string_view message) {
   return exit_code;
 }
 
-// Library errors: options the user gave that a renderer refuses are usage
-// errors; everything else (files, damage) happened at run time.
-int FailStatus(const absl::Status& status, bool invalid_argument_is_usage) {
-  const bool usage = invalid_argument_is_usage &&
-                     status.code() == absl::StatusCode::kInvalidArgument;
-  return Fail(usage ? kUsageError : kRuntimeError, status.message());
+// Errors from the work on the files (reading, writing, combining them):
+// runtime errors, whatever their kind.
+int FailStatus(const absl::Status& status) {
+  return Fail(kRuntimeError, status.message());
+}
+
+// Errors from what the command line asked for (a format's name, a renderer
+// and its options): usage errors when the library says the request itself
+// was impossible (ErrorKind::kInvalidArgument, lib/base/status.h), runtime
+// errors otherwise.
+int FailRequest(const absl::Status& status) {
+  return Fail(ErrorKindOf(status) == ErrorKind::kInvalidArgument
+                  ? kUsageError
+                  : kRuntimeError,
+              status.message());
 }
 
 bool IsStdout(const std::string& path) { return path.empty() || path == "-"; }
@@ -95,10 +105,10 @@ int WriteText(const std::string& text, const std::string& path) {
   // Atomic, as for convert: a failed write leaves no half-written report.
   absl::StatusOr<std::unique_ptr<AtomicFileOutput>> file =
       AtomicFileOutput::Create(path);
-  if (!file.ok()) return FailStatus(file.status(), false);
+  if (!file.ok()) return FailStatus(file.status());
   absl::Status written = (*file)->Write(text);
   if (written.ok()) written = (*file)->Commit();
-  return written.ok() ? 0 : FailStatus(written, false);
+  return written.ok() ? 0 : FailStatus(written);
 }
 
 // Writes a session as a .pb file: atomically to a path, or to stdout when it
@@ -106,7 +116,7 @@ int WriteText(const std::string& text, const std::string& path) {
 int WriteSession(const Session& session, const std::string& path) {
   if (!IsStdout(path)) {
     const absl::Status saved = SaveSession(session, path);
-    return saved.ok() ? 0 : FailStatus(saved, false);
+    return saved.ok() ? 0 : FailStatus(saved);
   }
   if (isatty(STDOUT_FILENO)) {
     return Fail(kUsageError,
@@ -115,7 +125,7 @@ int WriteSession(const Session& session, const std::string& path) {
   }
   std::string bytes;
   const absl::Status serialized = SerializeSession(session, &bytes);
-  if (!serialized.ok()) return FailStatus(serialized, false);
+  if (!serialized.ok()) return FailStatus(serialized);
   return WriteText(bytes, "-");
 }
 
@@ -217,11 +227,11 @@ int Render(const RenderArgs& args) {
                      "-");
   }
   absl::StatusOr<Session> session = ImportSessionFile(args.file);
-  if (!session.ok()) return FailStatus(session.status(), false);
+  if (!session.ok()) return FailStatus(session.status());
   std::string report;
   const absl::Status rendered =
       RenderSession(*session, renderer, options, &report);
-  if (!rendered.ok()) return FailStatus(rendered, true);
+  if (!rendered.ok()) return FailRequest(rendered);
   return WriteText(report, args.output);
 }
 
@@ -231,7 +241,7 @@ std::string Seconds(int64_t ns) {
 
 int Info(const std::string& path) {
   absl::StatusOr<Session> loaded = ImportSessionFile(path);
-  if (!loaded.ok()) return FailStatus(loaded.status(), false);
+  if (!loaded.ok()) return FailStatus(loaded.status());
   const Session& session = *loaded;
   std::string out;
   absl::StrAppend(&out, "file:              ", path, "\n");
@@ -285,11 +295,11 @@ int Combine(const std::vector<std::string>& files, const std::string& output) {
   sessions.reserve(files.size());
   for (const std::string& file : files) {
     absl::StatusOr<Session> loaded = ImportSessionFile(file);
-    if (!loaded.ok()) return FailStatus(loaded.status(), false);
+    if (!loaded.ok()) return FailStatus(loaded.status());
     sessions.push_back(*std::move(loaded));
   }
   absl::StatusOr<Session> combined = CombineSessions(sessions);
-  if (!combined.ok()) return FailStatus(combined.status(), false);
+  if (!combined.ok()) return FailStatus(combined.status());
   return WriteSession(*combined, output);
 }
 
@@ -305,10 +315,10 @@ int Resample(const std::string& file, double interval_s,
                              "years)"));
   }
   absl::StatusOr<Session> loaded = ImportSessionFile(file);
-  if (!loaded.ok()) return FailStatus(loaded.status(), false);
+  if (!loaded.ok()) return FailStatus(loaded.status());
   absl::StatusOr<Session> resampled =
       ResampleSession(*loaded, static_cast<int64_t>(interval_ns));
-  if (!resampled.ok()) return FailStatus(resampled.status(), false);
+  if (!resampled.ok()) return FailStatus(resampled.status());
   return WriteSession(*resampled, output);
 }
 
@@ -324,7 +334,7 @@ int Convert(const std::string& input, const std::string& output,
   } else {
     format = ExportFormatFromPath(output);
   }
-  if (!format.ok()) return FailStatus(format.status(), true);
+  if (!format.ok()) return FailRequest(format.status());
   if (IsStdout(output) && IsBinaryFormat(*format) && isatty(STDOUT_FILENO)) {
     return Fail(kUsageError,
                 absl::StrCat("refusing to write binary ",
@@ -333,22 +343,22 @@ int Convert(const std::string& input, const std::string& output,
                              "redirect stdout"));
   }
   absl::StatusOr<Session> session = ImportSessionFile(input);
-  if (!session.ok()) return FailStatus(session.status(), false);
+  if (!session.ok()) return FailStatus(session.status());
   if (IsStdout(output)) {
     StdioOutput out(stdout, "<stdout>");
     absl::Status written = ExportSession(*session, *format, out);
     if (written.ok() && std::fflush(stdout) != 0) {
-      written = absl::ErrnoToStatus(errno, "cannot write <stdout>");
+      written = IoError(errno, "cannot write <stdout>");
     }
-    return written.ok() ? 0 : FailStatus(written, false);
+    return written.ok() ? 0 : FailStatus(written);
   }
   // Atomic: a failed conversion leaves no half-written OUT behind.
   absl::StatusOr<std::unique_ptr<AtomicFileOutput>> file =
       AtomicFileOutput::Create(output);
-  if (!file.ok()) return FailStatus(file.status(), false);
+  if (!file.ok()) return FailStatus(file.status());
   absl::Status written = ExportSession(*session, *format, **file);
   if (written.ok()) written = (*file)->Commit();
-  return written.ok() ? 0 : FailStatus(written, false);
+  return written.ok() ? 0 : FailStatus(written);
 }
 
 // A CLI11 check: a number in [low, high] (or above `low` when `open_low`).
