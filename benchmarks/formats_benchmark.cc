@@ -30,13 +30,14 @@ class CountingOutput final : public OutputStream {
   uint64_t bytes_ = 0;
 };
 
-const Session& BigSession() {
-  static const Session* session = new Session(MakeSyntheticSession());
+const ValidSession& BigSession() {
+  static const ValidSession* session =
+      new ValidSession(*ValidSession::Check(MakeSyntheticSession()));
   return *session;
 }
 
 void BM_Export(benchmark::State& state, ExportFormat format) {
-  const Session& session = BigSession();
+  const ValidSession& session = BigSession();
   uint64_t bytes = 0;
   for (auto _ : state) {
     CountingOutput out;
@@ -49,7 +50,7 @@ void BM_Export(benchmark::State& state, ExportFormat format) {
   }
   state.counters["bytes"] = static_cast<double>(bytes);
   state.counters["bytes_per_sample"] =
-      static_cast<double>(bytes) / static_cast<double>(session.SampleCount());
+      static_cast<double>(bytes) / static_cast<double>(session->SampleCount());
 }
 BENCHMARK_CAPTURE(BM_Export, pprof, ExportFormat::kPprof)
     ->Unit(benchmark::kMillisecond);
@@ -72,7 +73,7 @@ BENCHMARK_CAPTURE(BM_Export, html, ExportFormat::kHtml)
 // The check every loader runs (ValidateSession) on its own: what an export
 // would pay again if it re-checked its input.
 void BM_ValidateSession(benchmark::State& state) {
-  const Session& session = BigSession();
+  const Session& session = *BigSession();
   for (auto _ : state) {
     benchmark::DoNotOptimize(ValidateSession(session).ok());
   }
@@ -87,12 +88,12 @@ void BM_ImportPprof(benchmark::State& state) {
     return;
   }
   for (auto _ : state) {
-    absl::StatusOr<Session> session = ImportPprof(bytes);
+    absl::StatusOr<ValidSession> session = ImportPprof(bytes);
     if (!session.ok()) {
       state.SkipWithError(std::string(session.status().message()).c_str());
       return;
     }
-    benchmark::DoNotOptimize(session->SampleCount());
+    benchmark::DoNotOptimize((*session)->SampleCount());
   }
   state.counters["pprof_bytes"] = static_cast<double>(bytes.size());
 }

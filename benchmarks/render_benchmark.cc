@@ -14,13 +14,14 @@
 namespace pyi {
 namespace {
 
-const Session& BenchSession() {
-  static const Session* session = new Session(MakeSyntheticSession());
+const ValidSession& BenchSession() {
+  static const ValidSession* session =
+      new ValidSession(*ValidSession::Check(MakeSyntheticSession()));
   return *session;
 }
 
 void RenderWith(benchmark::State& state, const char* spec) {
-  const Session& session = BenchSession();
+  const ValidSession& session = BenchSession();
   ConsoleOptions options;
   options.time_zone = absl::UTCTimeZone();
   if (!ParseConsoleOptions(spec, &options).ok()) {
@@ -36,7 +37,7 @@ void RenderWith(benchmark::State& state, const char* spec) {
   }
   state.counters["output_bytes"] = static_cast<double>(bytes);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) *
-                          static_cast<int64_t>(session.SampleCount()));
+                          static_cast<int64_t>(session->SampleCount()));
 }
 
 // The default report: aggregated tree, default processors, 1% threshold.
@@ -57,7 +58,7 @@ BENCHMARK(BM_RenderConsole_ShowAll)->Unit(benchmark::kMillisecond);
 // The same report through the renderer-name dispatch that the C ABI and the
 // CLI use (RenderSession): option parsing and anything the dispatch adds.
 void RenderByName(benchmark::State& state, const char* renderer) {
-  const Session& session = BenchSession();
+  const ValidSession& session = BenchSession();
   for (auto _ : state) {
     std::string out;
     const absl::Status status =
@@ -69,7 +70,7 @@ void RenderByName(benchmark::State& state, const char* renderer) {
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) *
-                          static_cast<int64_t>(session.SampleCount()));
+                          static_cast<int64_t>(session->SampleCount()));
 }
 
 void BM_RenderSession_Text(benchmark::State& state) {

@@ -267,7 +267,7 @@ pyi_status CheckPath(const char* path) {
   return PYI_OK;
 }
 
-pyi_status NewLoadedSession(absl::StatusOr<pyi::Session> loaded,
+pyi_status NewLoadedSession(absl::StatusOr<pyi::ValidSession> loaded,
                             pyi_session** out) {
   if (!loaded.ok()) return FromStatus(loaded.status());
   auto session = std::make_unique<pyi_session>();
@@ -277,10 +277,10 @@ pyi_status NewLoadedSession(absl::StatusOr<pyi::Session> loaded,
 }
 
 // The checks both buffer loaders share, then `parse` on the bytes.
-pyi_status LoadFromBuffer(const void* data, size_t size,
-                          absl::StatusOr<pyi::Session> (*parse)(
-                              absl::string_view),
-                          pyi_session** out) {
+pyi_status LoadFromBuffer(
+    const void* data, size_t size,
+    absl::StatusOr<pyi::ValidSession> (*parse)(absl::string_view),
+    pyi_session** out) {
   if (out == nullptr) return InvalidArgument("out is NULL");
   *out = nullptr;
   if (data == nullptr && size > 0) {
@@ -426,8 +426,12 @@ pyi_status pyi_session_stop(pyi_session* session) {
   absl::StatusOr<pyi::Session> data = session->recorder->Stop();
   session->recorder.reset();
   if (!data.ok()) return FromStatus(data.status());
-  session->data = *std::move(data);
-  session->data.library_version = PYI_VERSION_STRING;
+  data->library_version = PYI_VERSION_STRING;
+  // The one check of a recorded session; every later call trusts it.
+  absl::StatusOr<pyi::ValidSession> valid =
+      pyi::ValidSession::Check(*std::move(data));
+  if (!valid.ok()) return FromStatus(valid.status());
+  session->data = *std::move(valid);
   return PYI_OK;
   PYI_API_END
 }
@@ -575,7 +579,7 @@ pyi_status pyi_session_combine(const pyi_session* const* sessions,
     const std::string name = absl::StrCat("sessions[", i, "]");
     pyi_status status = CheckStopped(sessions[i], name.c_str());
     if (status != PYI_OK) return status;
-    data.push_back(&sessions[i]->data);
+    data.push_back(&sessions[i]->data.get());
   }
   return NewLoadedSession(pyi::CombineSessions(absl::MakeConstSpan(data)),
                           out);

@@ -14,7 +14,7 @@
 
 struct pyi_session {
   std::unique_ptr<pyi::Recorder> recorder;  // set while running
-  pyi::Session data;                         // valid once stopped or loaded
+  pyi::ValidSession data;                   // once stopped or loaded
 };
 
 namespace pyi {

@@ -8,8 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/base/json_writer.h"
-#include "lib/base/status.h"
-#include "lib/formats/format_util.h"
 
 namespace pyi {
 namespace {
@@ -129,8 +127,8 @@ class ThreadWriter {
 
 }  // namespace
 
-absl::Status WriteChromeTrace(const Session& session, OutputStream& stream) {
-  PYI_RETURN_IF_ERROR(formats_internal::CheckExportable(session));
+absl::Status WriteChromeTrace(const ValidSession& valid, OutputStream& stream) {
+  const Session& session = *valid;
   BufferedOutput out(&stream);
   const std::string& process = !session.target_description.empty()
                                    ? session.target_description

@@ -32,7 +32,7 @@ constexpr absl::string_view kKnownNames =
 // Largest input file ImportSessionFile reads (protobuf's limit for .pb).
 constexpr size_t kMaxInputBytes = static_cast<size_t>(INT_MAX);
 
-absl::Status RenderTo(const Session& session, absl::string_view renderer,
+absl::Status RenderTo(const ValidSession& session, absl::string_view renderer,
                       OutputStream& out) {
   std::string report;
   PYI_RETURN_IF_ERROR(RenderSession(session, renderer, "", &report));
@@ -47,13 +47,13 @@ bool StartsLikeJson(absl::string_view bytes) {
 
 // Detection after any gzip layer is removed. `padded`: kPyiSessionPadding
 // readable bytes follow `bytes`, so a .pyisession is parsed in place.
-absl::StatusOr<Session> ImportPlain(absl::string_view bytes, bool gzipped,
-                                    bool padded) {
+absl::StatusOr<ValidSession> ImportPlain(absl::string_view bytes, bool gzipped,
+                                         bool padded) {
   if (bytes.empty()) {
     return gzipped ? CorruptError("the gzip data holds nothing")
                    : ForeignFormatError("the file is empty");
   }
-  absl::StatusOr<Session> session = ParseSession(bytes);
+  absl::StatusOr<ValidSession> session = ParseSession(bytes);
   if (!IsNotOurFormat(session.status())) return session;
   if (StartsLikeJson(bytes)) {
     return padded ? ImportPaddedPyiSession(bytes) : ImportPyiSession(bytes);
@@ -138,17 +138,12 @@ bool IsBinaryFormat(ExportFormat format) {
   return format == ExportFormat::kSession || format == ExportFormat::kPprof;
 }
 
-absl::Status ExportSession(const Session& session, ExportFormat format,
+absl::Status ExportSession(const ValidSession& session, ExportFormat format,
                            OutputStream& out) {
   switch (format) {
     case ExportFormat::kSession: {
       std::string bytes;
-      absl::Status serialized = SerializeSession(session, &bytes);
-      if (ErrorKindOf(serialized) == ErrorKind::kCorrupt) {
-        return CorruptError(absl::StrCat("cannot export a damaged session: ",
-                                         serialized.message()));
-      }
-      PYI_RETURN_IF_ERROR(serialized);
+      PYI_RETURN_IF_ERROR(SerializeSession(session, &bytes));
       return out.Write(bytes);
     }
     case ExportFormat::kPprof:
@@ -172,7 +167,7 @@ absl::Status ExportSession(const Session& session, ExportFormat format,
 namespace {
 
 // ImportSessionBytes, told whether kPyiSessionPadding bytes follow `bytes`.
-absl::StatusOr<Session> ImportBytes(absl::string_view bytes, bool padded) {
+absl::StatusOr<ValidSession> ImportBytes(absl::string_view bytes, bool padded) {
   if (!IsGzip(bytes)) return ImportPlain(bytes, false, padded);
   PYI_ASSIGN_OR_RETURN(std::string raw, MaybeGunzip(bytes, kMaxPprofBytes));
   if (IsGzip(raw)) {
@@ -185,11 +180,11 @@ absl::StatusOr<Session> ImportBytes(absl::string_view bytes, bool padded) {
 
 }  // namespace
 
-absl::StatusOr<Session> ImportSessionBytes(absl::string_view bytes) {
+absl::StatusOr<ValidSession> ImportSessionBytes(absl::string_view bytes) {
   return ImportBytes(bytes, false);
 }
 
-absl::StatusOr<Session> ImportSessionFile(const std::string& path) {
+absl::StatusOr<ValidSession> ImportSessionFile(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError(errno, absl::StrCat("cannot open ", path));
   // Room for the padding a .pyisession import reads past the end, which
@@ -221,7 +216,7 @@ absl::StatusOr<Session> ImportSessionFile(const std::string& path) {
   close(fd);
   const size_t size = bytes.size();
   bytes.append(kPyiSessionPadding, '\0');
-  absl::StatusOr<Session> session =
+  absl::StatusOr<ValidSession> session =
       ImportBytes(absl::string_view(bytes.data(), size), true);
   if (!session.ok()) return WithPrefix(path, session.status());
   return session;

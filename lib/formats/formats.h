@@ -18,7 +18,7 @@
 //
 // Example:
 //
-//   PYI_ASSIGN_OR_RETURN(pyi::Session session,
+//   PYI_ASSIGN_OR_RETURN(pyi::ValidSession session,
 //                        pyi::ImportSessionFile("cpu.pb.gz"));
 //   PYI_ASSIGN_OR_RETURN(pyi::ExportFormat format,
 //                        pyi::ExportFormatFromPath("out.trace.json"));
@@ -73,9 +73,9 @@ absl::string_view ExportFormatName(ExportFormat format);
 // write them to a terminal.
 bool IsBinaryFormat(ExportFormat format);
 
-// Writes `session` in `format` to `out`. Returns ValidateSession's
-// CorruptError for a damaged session, or the exporter's or `out`'s error.
-absl::Status ExportSession(const Session& session, ExportFormat format,
+// Writes `session` in `format` to `out`. Returns the exporter's or `out`'s
+// error.
+absl::Status ExportSession(const ValidSession& session, ExportFormat format,
                            OutputStream& out);
 
 // Detects the format of `bytes` (see the top of this file) and imports it.
@@ -83,12 +83,12 @@ absl::Status ExportSession(const Session& session, ExportFormat format,
 // (and profiles the model cannot represent), absl::DataLossError for damage,
 // absl::UnimplementedError for a newer .pb version,
 // absl::ResourceExhaustedError over a size limit.
-absl::StatusOr<Session> ImportSessionBytes(absl::string_view bytes);
+absl::StatusOr<ValidSession> ImportSessionBytes(absl::string_view bytes);
 
 // Reads `path` and imports it with ImportSessionBytes. Every error message
 // begins with the path: "run.pb.gz: damaged gzip data: ...". IO errors carry
 // errno's code (absl::NotFoundError, absl::PermissionDeniedError, ...).
-absl::StatusOr<Session> ImportSessionFile(const std::string& path);
+absl::StatusOr<ValidSession> ImportSessionFile(const std::string& path);
 
 }  // namespace pyi
 

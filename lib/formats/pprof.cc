@@ -64,11 +64,8 @@ class StringTable {
 
 }  // namespace
 
-absl::Status WritePprof(const Session& session, OutputStream& out) {
-  if (absl::Status valid = ValidateSession(session); !valid.ok()) {
-    return CorruptError(
-        absl::StrCat("cannot export a damaged session: ", valid.message()));
-  }
+absl::Status WritePprof(const ValidSession& valid, OutputStream& out) {
+  const Session& session = *valid;
   pprof::Profile profile;
   for (const std::string& text : session.strings) {
     profile.add_string_table(text);
@@ -215,7 +212,7 @@ class Importer {
   Importer(const pprof::Profile& profile, uint64_t max_samples)
       : profile_(profile), max_samples_(max_samples), builder_(&session_) {}
 
-  absl::StatusOr<Session> Run() {
+  absl::StatusOr<ValidSession> Run() {
     PYI_RETURN_IF_ERROR(CheckStrings());
     PYI_RETURN_IF_ERROR(ReadMappings());
     PYI_RETURN_IF_ERROR(ReadFunctions());
@@ -223,10 +220,12 @@ class Importer {
     PYI_RETURN_IF_ERROR(ChooseValue());
     PYI_RETURN_IF_ERROR(ReadSamples());
     PYI_RETURN_IF_ERROR(FillMetadata());
-    if (absl::Status valid = ValidateSession(session_); !valid.ok()) {
-      return Damaged(valid.message());
-    }
-    return std::move(session_);
+    // A pprof file names no libpyinstrument version.
+    session_.library_version.clear();
+    absl::StatusOr<ValidSession> valid =
+        ValidSession::Check(std::move(session_));
+    if (!valid.ok()) return Damaged(valid.status().message());
+    return valid;
   }
 
  private:
@@ -596,8 +595,8 @@ class Importer {
 
 }  // namespace
 
-absl::StatusOr<Session> ImportPprof(absl::string_view bytes,
-                                    uint64_t max_samples) {
+absl::StatusOr<ValidSession> ImportPprof(absl::string_view bytes,
+                                         uint64_t max_samples) {
   if (bytes.size() > kMaxPprofBytes) {
     return LimitError(
         absl::StrCat("the pprof profile is larger than ", kMaxPprofBytes,

@@ -228,7 +228,7 @@ class Importer {
  public:
   explicit Importer(absl::string_view json) : json_(json) {}
 
-  absl::StatusOr<Session> Import() {
+  absl::StatusOr<ValidSession> Import() {
     ondemand::document document;
     error_code error = parser_
                            .iterate(json_.data(), json_.size(),
@@ -269,8 +269,9 @@ class Importer {
     ObserveAttributes();
     MarkStem(start_call_stack_.value);
     BuildSamples();
-    PYI_RETURN_IF_ERROR(ValidateSession(session_));
-    return std::move(session_);
+    // The file names pyinstrument's version, not a libpyinstrument one.
+    session_.library_version.clear();
+    return ValidSession::Check(std::move(session_));
   }
 
   // Whether the import failed because the text is not JSON (or nests too
@@ -885,10 +886,10 @@ absl::Status CheckOpening(absl::string_view json) {
 
 }  // namespace
 
-absl::StatusOr<Session> ImportPaddedPyiSession(absl::string_view json) {
+absl::StatusOr<ValidSession> ImportPaddedPyiSession(absl::string_view json) {
   PYI_RETURN_IF_ERROR(CheckOpening(json));
   Importer importer(json);
-  absl::StatusOr<Session> session = importer.Import();
+  absl::StatusOr<ValidSession> session = importer.Import();
   if (session.ok() || !importer.not_json()) return session;
   // Python's json module writes NaN and Infinity as bare words, which are not
   // JSON: a file that names frame_records is taken for a damaged session.
@@ -898,7 +899,7 @@ absl::StatusOr<Session> ImportPaddedPyiSession(absl::string_view json) {
       absl::StrCat("not a pyinstrument session: ", importer.json_problem()));
 }
 
-absl::StatusOr<Session> ImportPyiSession(absl::string_view json) {
+absl::StatusOr<ValidSession> ImportPyiSession(absl::string_view json) {
   PYI_RETURN_IF_ERROR(CheckOpening(json));
   std::string padded;
   padded.reserve(json.size() + kPyiSessionPadding);

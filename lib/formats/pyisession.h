@@ -5,7 +5,7 @@
 // Python profile renders through this library's trees, processors and
 // renderers exactly like a native one (`pyi render run.pyisession`).
 //
-//   absl::StatusOr<pyi::Session> session = pyi::ImportPyiSession(text);
+//   absl::StatusOr<pyi::ValidSession> session = pyi::ImportPyiSession(text);
 //   if (!session.ok()) return session.status();
 //   std::string report;
 //   pyi::RenderConsole(*session, pyi::ConsoleOptions(), &report);
@@ -100,14 +100,14 @@ namespace pyi {
 // do not matter). simdjson reads in blocks and needs them.
 inline constexpr size_t kPyiSessionPadding = 64;
 
-// Parses a .pyisession file's text. The returned Session has passed
-// ValidateSession. Errors as described at the top of this file.
-absl::StatusOr<Session> ImportPyiSession(absl::string_view json);
+// Parses a .pyisession file's text. Errors as described at the top of this
+// file.
+absl::StatusOr<ValidSession> ImportPyiSession(absl::string_view json);
 
 // The same, without copying the text: `json.data()` must be followed by
 // kPyiSessionPadding readable bytes, as when the text was read into a
 // buffer that long.
-absl::StatusOr<Session> ImportPaddedPyiSession(absl::string_view json);
+absl::StatusOr<ValidSession> ImportPaddedPyiSession(absl::string_view json);
 
 }  // namespace pyi
 

@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "lib/base/json_writer.h"
-#include "lib/base/status.h"
 #include "lib/base/version.h"
 
 namespace pyi {
@@ -121,7 +120,7 @@ class SpeedscopeWriter {
     Raw(",\"unit\":\"nanoseconds\",\"startValue\":");
     Raw(absl::AlphaNum(thread.start_offset_ns).Piece());
     Raw(",\"endValue\":");
-    // ValidateSession guarantees that this sum does not overflow.
+    // A ValidSession's threads end before int64 overflows.
     Raw(absl::AlphaNum(thread.start_offset_ns + thread.TotalDurationNs())
             .Piece());
     Raw(",\"samples\":[");
@@ -168,9 +167,8 @@ class SpeedscopeWriter {
 
 }  // namespace
 
-absl::Status WriteSpeedscope(const Session& session, OutputStream& out) {
-  PYI_RETURN_IF_ERROR(ValidateSession(session));
-  return SpeedscopeWriter(session, out).Write();
+absl::Status WriteSpeedscope(const ValidSession& session, OutputStream& out) {
+  return SpeedscopeWriter(*session, out).Write();
 }
 
 }  // namespace pyi

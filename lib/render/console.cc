@@ -722,6 +722,11 @@ absl::Status ParseConsoleOptions(absl::string_view spec,
   return absl::OkStatus();
 }
 
+void RenderConsole(const ValidSession& session, const ConsoleOptions& options,
+                   std::string* out) {
+  internal::ConsoleWriter(*session, options, out).Write();
+}
+
 void RenderConsole(const Session& session, const ConsoleOptions& options,
                    std::string* out) {
   internal::ConsoleWriter(session, options, out).Write();

@@ -52,15 +52,10 @@ absl::Status ParseHtmlOptions(absl::string_view options) {
                    "'); choose views and filters on the page"));
 }
 
-absl::Status WriteHtml(const Session& session, OutputStream& out) {
+absl::Status WriteHtml(const ValidSession& session, OutputStream& out) {
   PYI_RETURN_IF_ERROR(CheckHtmlTemplate());
   std::string bytes;
-  absl::Status serialized = SerializeSession(session, &bytes);
-  if (ErrorKindOf(serialized) == ErrorKind::kCorrupt) {
-    return CorruptError(absl::StrCat("cannot render a damaged session: ",
-                                     serialized.message()));
-  }
-  PYI_RETURN_IF_ERROR(serialized);
+  PYI_RETURN_IF_ERROR(SerializeSession(session, &bytes));
 
   const absl::string_view page = HtmlTemplate();
   const size_t at = page.find(kHtmlSessionPlaceholder);

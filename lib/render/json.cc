@@ -241,8 +241,9 @@ absl::Status ParseJsonOptions(absl::string_view spec, JsonOptions* options) {
   return absl::OkStatus();
 }
 
-absl::Status RenderJson(const Session& session, const JsonOptions& options,
+absl::Status RenderJson(const ValidSession& valid, const JsonOptions& options,
                         std::string* out) {
+  const Session& session = *valid;
   std::vector<size_t> threads;
   for (size_t i = 0; i < session.threads.size(); ++i) {
     const ThreadSamples& thread = session.threads[i];

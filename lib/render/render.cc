@@ -11,14 +11,12 @@
 
 namespace pyi {
 
-absl::Status RenderSession(const Session& session, absl::string_view renderer,
+absl::Status RenderSession(const ValidSession& session,
+                           absl::string_view renderer,
                            absl::string_view options, std::string* out) {
   if (renderer == "text" || renderer == "console") {
     ConsoleOptions console_options;
     PYI_RETURN_IF_ERROR(ParseConsoleOptions(options, &console_options));
-    // Renderers index the session freely; a session from anywhere but a
-    // loader (which validates) is checked here rather than trusted.
-    PYI_RETURN_IF_ERROR(ValidateSession(session));
     std::string text;
     RenderConsole(session, console_options, &text);
     *out = std::move(text);
@@ -27,7 +25,6 @@ absl::Status RenderSession(const Session& session, absl::string_view renderer,
   if (renderer == "json") {
     JsonOptions json_options;
     PYI_RETURN_IF_ERROR(ParseJsonOptions(options, &json_options));
-    PYI_RETURN_IF_ERROR(ValidateSession(session));
     std::string json;
     PYI_RETURN_IF_ERROR(RenderJson(session, json_options, &json));
     *out = std::move(json);
@@ -35,7 +32,6 @@ absl::Status RenderSession(const Session& session, absl::string_view renderer,
   }
   if (renderer == "html") {
     PYI_RETURN_IF_ERROR(ParseHtmlOptions(options));
-    PYI_RETURN_IF_ERROR(ValidateSession(session));
     std::string html;
     StringOutput html_out(&html);
     PYI_RETURN_IF_ERROR(WriteHtml(session, html_out));

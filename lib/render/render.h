@@ -31,9 +31,9 @@ namespace pyi {
 
 // Renders `session` with `renderer` and replaces `*out` with the result.
 // Returns InvalidArgumentError for an unknown renderer (listing the known
-// ones) or bad options, and ValidateSession's error for a damaged session;
-// `*out` is left untouched on error.
-absl::Status RenderSession(const Session& session, absl::string_view renderer,
+// ones) or bad options; `*out` is left untouched on error.
+absl::Status RenderSession(const ValidSession& session,
+                           absl::string_view renderer,
                            absl::string_view options, std::string* out);
 
 }  // namespace pyi

@@ -152,6 +152,11 @@ absl::Status ValidateSession(const Session& session) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<ValidSession> ValidSession::Check(Session session) {
+  PYI_RETURN_IF_ERROR(ValidateSession(session));
+  return ValidSession(std::move(session));
+}
+
 SessionBuilder::SessionBuilder(Session* session) : session_(session) {
   if (session_->strings.empty()) session_->strings.push_back("");
   for (size_t i = 0; i < session_->strings.size(); ++i) {

@@ -30,10 +30,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
@@ -157,9 +159,47 @@ struct Session {
 // parents before children, one duration per sample, no negative duration,
 // no thread whose start offset plus durations overflows int64.
 // Returns a CorruptError (absl::DataLossError, lib/base/status.h) naming the
-// first problem found. Every loader calls this before handing a Session out,
-// so later stages can index freely.
+// first problem found. ValidSession::Check runs it; so every loader does,
+// before it hands a session out.
 absl::Status ValidateSession(const Session& session);
+
+// A Session that passed ValidateSession, and cannot be changed while it is
+// wrapped. Renderers and exporters take one, so they index freely and can
+// neither skip the check nor repeat it: the check runs once, where a session
+// is made (the loaders, CombineSessions and ResampleSession, the C ABI when
+// a recording stops), through Check(), the only way to make a non-empty one.
+//
+//   PYI_ASSIGN_OR_RETURN(pyi::ValidSession valid,
+//                        pyi::ValidSession::Check(std::move(session)));
+//   PYI_RETURN_IF_ERROR(pyi::WritePprof(valid, out));
+//   for (const pyi::ThreadSamples& thread : valid->threads) { ... }
+//
+// It reads as a `const Session&` wherever one is asked for (trees,
+// processors). To change it, take the Session out (std::move(valid).Take(),
+// or let it convert) and check again. A moved-from ValidSession may only be
+// destroyed or assigned to.
+class ValidSession {
+ public:
+  // An empty session (no frames, no threads), which is valid.
+  ValidSession() = default;
+
+  // `session` wrapped, or ValidateSession's CorruptError.
+  static absl::StatusOr<ValidSession> Check(Session session);
+
+  const Session& get() const { return session_; }
+  const Session& operator*() const { return session_; }
+  const Session* operator->() const { return &session_; }
+  operator const Session&() const& { return session_; }  // NOLINT: a view
+
+  // Gives the Session up, to change or keep it unchecked.
+  Session Take() && { return std::move(session_); }
+  operator Session() && { return std::move(session_); }  // NOLINT: Take()
+
+ private:
+  explicit ValidSession(Session session) : session_(std::move(session)) {}
+
+  Session session_;
+};
 
 // Builds a Session: interns strings, frames and stacks. Used by importers,
 // by the collector when a run stops, and by tests that need exact sessions.

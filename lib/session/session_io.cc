@@ -288,7 +288,7 @@ absl::Status DecodeThread(size_t t, const format::Thread& in,
   return absl::OkStatus();
 }
 
-absl::StatusOr<Session> DecodeSession(const format::Session& in) {
+absl::StatusOr<ValidSession> DecodeSession(const format::Session& in) {
   Session session;
   session.start_time_unix_ns = in.start_time_unix_ns();
   session.duration_ns = in.duration_ns();
@@ -308,9 +308,34 @@ absl::StatusOr<Session> DecodeSession(const format::Session& in) {
     PYI_RETURN_IF_ERROR(DecodeThread(static_cast<size_t>(t), in.threads(t),
                                      &session.threads[static_cast<size_t>(t)]));
   }
-  absl::Status valid = ValidateSession(session);
-  if (!valid.ok()) return Damaged(valid.message());
-  return session;
+  absl::StatusOr<ValidSession> valid = ValidSession::Check(std::move(session));
+  if (!valid.ok()) return Damaged(valid.status().message());
+  return valid;
+}
+
+// Encodes a session known to be valid.
+absl::Status Encode(const Session& session, std::string* out) {
+  format::Session message;
+  EncodeSession(session, &message);
+  const size_t size = message.ByteSizeLong();
+  if (size > kMaxEncodedBytes) {
+    return LimitError(absl::StrCat("session encodes to ", size,
+                                   " bytes, over the format's limit of ",
+                                   kMaxEncodedBytes, " bytes"));
+  }
+  out->clear();
+  if (!message.SerializeToString(out)) {
+    return BugError("protobuf serialization failed");
+  }
+  AppendTrailer(out);
+  return absl::OkStatus();
+}
+
+absl::Status WriteFile(absl::string_view bytes, const std::string& path) {
+  PYI_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileOutput> file,
+                       AtomicFileOutput::Create(path));
+  PYI_RETURN_IF_ERROR(file->Write(bytes));
+  return file->Commit();
 }
 
 // Reads the format version that follows the magic, before the full parse: a
@@ -340,33 +365,29 @@ absl::Status CheckFormatVersion(uint32_t version) {
 
 }  // namespace
 
+absl::Status SerializeSession(const ValidSession& session, std::string* out) {
+  return Encode(*session, out);
+}
+
 absl::Status SerializeSession(const Session& session, std::string* out) {
   absl::Status valid = ValidateSession(session);
   if (!valid.ok()) {
     return CorruptError(absl::StrCat("refusing to encode an invalid session: ",
                                      valid.message()));
   }
-  format::Session message;
-  EncodeSession(session, &message);
-  const size_t size = message.ByteSizeLong();
-  if (size > kMaxEncodedBytes) {
-    return LimitError(absl::StrCat(
-        "session encodes to ", size, " bytes, over the format's limit of ",
-        kMaxEncodedBytes, " bytes"));
-  }
-  out->clear();
-  if (!message.SerializeToString(out)) {
-    return BugError("protobuf serialization failed");
-  }
-  AppendTrailer(out);
-  return absl::OkStatus();
+  return Encode(session, out);
 }
 
-absl::StatusOr<Session> ParseSession(absl::string_view bytes) {
+absl::StatusOr<ValidSession> ParseSession(absl::string_view bytes) {
   if (bytes.empty()) {
     return ForeignFormatError("empty file, not a libpyinstrument session");
   }
-  if (absl::StartsWith(bytes, kAutosaveChunkMagic)) return ParseAutosave(bytes);
+  if (absl::StartsWith(bytes, kAutosaveChunkMagic)) {
+    // Each chunk is checked as it is read; the check of the combined
+    // session is what makes it a ValidSession.
+    PYI_ASSIGN_OR_RETURN(Session combined, ParseAutosave(bytes));
+    return ValidSession::Check(std::move(combined));
+  }
   if (!absl::StartsWith(bytes, kHeader)) {
     return ForeignFormatError(
         "not a libpyinstrument session (it does not start with the "
@@ -415,18 +436,23 @@ absl::StatusOr<Session> ParseSession(absl::string_view bytes) {
   return DecodeSession(message);
 }
 
+absl::Status SaveSession(const ValidSession& session, const std::string& path) {
+  if (path.empty()) return ArgumentError("empty session path");
+  std::string bytes;
+  absl::Status encoded = SerializeSession(session, &bytes);
+  if (!encoded.ok()) return WithPrefix(absl::StrCat("save ", path), encoded);
+  return WriteFile(bytes, path);
+}
+
 absl::Status SaveSession(const Session& session, const std::string& path) {
   if (path.empty()) return ArgumentError("empty session path");
   std::string bytes;
   absl::Status encoded = SerializeSession(session, &bytes);
   if (!encoded.ok()) return WithPrefix(absl::StrCat("save ", path), encoded);
-  PYI_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileOutput> file,
-                       AtomicFileOutput::Create(path));
-  PYI_RETURN_IF_ERROR(file->Write(bytes));
-  return file->Commit();
+  return WriteFile(bytes, path);
 }
 
-absl::StatusOr<Session> LoadSession(const std::string& path) {
+absl::StatusOr<ValidSession> LoadSession(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError(errno, "cannot open", path);
   ScopedFd file(fd);
@@ -456,7 +482,7 @@ absl::StatusOr<Session> LoadSession(const std::string& path) {
     bytes.append(buffer, static_cast<size_t>(got));
   }
 
-  absl::StatusOr<Session> session = ParseSession(bytes);
+  absl::StatusOr<ValidSession> session = ParseSession(bytes);
   if (!session.ok()) return WithPrefix(path, session.status());
   return session;
 }

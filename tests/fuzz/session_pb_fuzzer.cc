@@ -12,7 +12,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<pyi::Session> session = pyi::ParseSession(bytes);
+  absl::StatusOr<pyi::ValidSession> session = pyi::ParseSession(bytes);
   if (!session.ok()) return 0;
   pyi::fuzz::CheckAcceptedSession(*session);
   for (const char* options : {"show_all=1", "timeline=1"}) {

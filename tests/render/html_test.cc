@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -15,9 +17,12 @@
 #include "lib/render/render.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
+#include "tests/util/valid_session.h"
 
 namespace pyi {
 namespace {
+
+using ::pyi_testing::Valid;
 
 constexpr absl::string_view kScriptName = "</script><img src=x onerror=alert(1)>";
 constexpr absl::string_view kTemplateName = "{{constructor}}";
@@ -53,7 +58,7 @@ Session Hostile() {
 std::string Render(const Session& session) {
   std::string html;
   StringOutput out(&html);
-  const absl::Status status = WriteHtml(session, out);
+  const absl::Status status = WriteHtml(Valid(session), out);
   EXPECT_TRUE(status.ok()) << status;
   return html;
 }
@@ -137,34 +142,35 @@ TEST(HtmlTest, LargeSessionsEncodeAcrossChunks) {
   EXPECT_EQ(Count(html, absl::Base64Escape(pb)), 1u);
 }
 
+// A damaged session cannot reach the page: WriteHtml takes a ValidSession,
+// which ValidSession::Check refuses to make of one (with DataLoss,
+// PYI_ERR_CORRUPT, as everywhere).
 TEST(HtmlTest, DamagedSessionIsRefusedAndNothingWritten) {
+  static_assert(!std::is_invocable_v<decltype(&WriteHtml), const Session&,
+                                     OutputStream&>);
   Session session = Hostile();
   session.threads[0].sample_nodes[0] = 99;  // no such trie node
-  std::string html;
-  StringOutput out(&html);
-  const absl::Status status = WriteHtml(session, out);
-  // Damage is DataLoss (PYI_ERR_CORRUPT) from every exporter.
-  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(html.empty());
+  EXPECT_EQ(ValidSession::Check(std::move(session)).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(HtmlTest, RendererTakesNoOptions) {
   std::string out = "untouched";
-  EXPECT_TRUE(RenderSession(Hostile(), "html", " ", &out).ok());
+  EXPECT_TRUE(RenderSession(Valid(Hostile()), "html", " ", &out).ok());
   EXPECT_EQ(Count(out, kHtmlSessionPlaceholder), 0u);
   out = "untouched";
   const absl::Status status =
-      RenderSession(Hostile(), "html", "unicode=false", &out);
+      RenderSession(Valid(Hostile()), "html", "unicode=false", &out);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(out, "untouched");
 }
 
 TEST(HtmlTest, RendererAndExportWriteTheSamePage) {
   std::string rendered;
-  ASSERT_TRUE(RenderSession(Hostile(), "html", "", &rendered).ok());
+  ASSERT_TRUE(RenderSession(Valid(Hostile()), "html", "", &rendered).ok());
   std::string exported;
   StringOutput out(&exported);
-  ASSERT_TRUE(ExportSession(Hostile(), ExportFormat::kHtml, out).ok());
+  ASSERT_TRUE(ExportSession(Valid(Hostile()), ExportFormat::kHtml, out).ok());
   EXPECT_EQ(rendered, exported);
   EXPECT_EQ(rendered, Render(Hostile()));
 }
@@ -192,7 +198,7 @@ class FailingOutput final : public OutputStream {
 
 TEST(HtmlTest, OutputErrorsAreReturned) {
   FailingOutput out;
-  const absl::Status status = WriteHtml(Hostile(), out);
+  const absl::Status status = WriteHtml(Valid(Hostile()), out);
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(status.message(), "disk on fire");
 }

@@ -15,9 +15,12 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "lib/session/session.h"
+#include "tests/util/valid_session.h"
 
 namespace pyi {
 namespace {
+
+using ::pyi_testing::Valid;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -88,7 +91,7 @@ std::string Render(const Session& session, absl::string_view spec) {
   JsonOptions options;
   EXPECT_TRUE(ParseJsonOptions(spec, &options).ok()) << spec;
   std::string out;
-  EXPECT_TRUE(RenderJson(session, options, &out).ok());
+  EXPECT_TRUE(RenderJson(Valid(session), options, &out).ok());
   return out;
 }
 
@@ -172,7 +175,7 @@ TEST(JsonRenderTest, UnknownThreadIsAnErrorAndWritesNothing) {
   JsonOptions options;
   options.threads = {"nobody"};
   std::string out = "kept";
-  const absl::Status status = RenderJson(TwoThreads(), options, &out);
+  const absl::Status status = RenderJson(Valid(TwoThreads()), options, &out);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()), HasSubstr("nobody"));
   EXPECT_EQ(out, "kept");

@@ -113,7 +113,7 @@ int WriteText(const std::string& text, const std::string& path) {
 
 // Writes a session as a .pb file: atomically to a path, or to stdout when it
 // is not a terminal (binary on a terminal helps nobody and may upset it).
-int WriteSession(const Session& session, const std::string& path) {
+int WriteSession(const ValidSession& session, const std::string& path) {
   if (!IsStdout(path)) {
     const absl::Status saved = SaveSession(session, path);
     return saved.ok() ? 0 : FailStatus(saved);
@@ -226,7 +226,7 @@ int Render(const RenderArgs& args) {
                                   options, "\n"),
                      "-");
   }
-  absl::StatusOr<Session> session = ImportSessionFile(args.file);
+  absl::StatusOr<ValidSession> session = ImportSessionFile(args.file);
   if (!session.ok()) return FailStatus(session.status());
   std::string report;
   const absl::Status rendered =
@@ -298,7 +298,7 @@ int Combine(const std::vector<std::string>& files, const std::string& output) {
     if (!loaded.ok()) return FailStatus(loaded.status());
     sessions.push_back(*std::move(loaded));
   }
-  absl::StatusOr<Session> combined = CombineSessions(sessions);
+  absl::StatusOr<ValidSession> combined = CombineSessions(sessions);
   if (!combined.ok()) return FailStatus(combined.status());
   return WriteSession(*combined, output);
 }
@@ -314,9 +314,9 @@ int Resample(const std::string& file, double interval_s,
                              " s is not a usable interval (1 ns to ~292 "
                              "years)"));
   }
-  absl::StatusOr<Session> loaded = ImportSessionFile(file);
+  absl::StatusOr<ValidSession> loaded = ImportSessionFile(file);
   if (!loaded.ok()) return FailStatus(loaded.status());
-  absl::StatusOr<Session> resampled =
+  absl::StatusOr<ValidSession> resampled =
       ResampleSession(*loaded, static_cast<int64_t>(interval_ns));
   if (!resampled.ok()) return FailStatus(resampled.status());
   return WriteSession(*resampled, output);
@@ -342,7 +342,7 @@ int Convert(const std::string& input, const std::string& output,
                              " output to a terminal; give -o FILE or "
                              "redirect stdout"));
   }
-  absl::StatusOr<Session> session = ImportSessionFile(input);
+  absl::StatusOr<ValidSession> session = ImportSessionFile(input);
   if (!session.ok()) return FailStatus(session.status());
   if (IsStdout(output)) {
     StdioOutput out(stdout, "<stdout>");
