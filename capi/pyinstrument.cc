@@ -426,7 +426,6 @@ pyi_status pyi_session_stop(pyi_session* session) {
   absl::StatusOr<pyi::Session> data = session->recorder->Stop();
   session->recorder.reset();
   if (!data.ok()) return FromStatus(data.status());
-  data->library_version = PYI_VERSION_STRING;
   // The one check of a recorded session; every later call trusts it.
   absl::StatusOr<pyi::ValidSession> valid =
       pyi::ValidSession::Check(*std::move(data));

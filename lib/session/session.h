@@ -38,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "lib/base/version.h"
 
 namespace pyi {
 
@@ -122,7 +123,11 @@ struct Session {
   std::optional<uint64_t> timing_ticks;
   std::string target_description;  // what was profiled, for the report header
   std::string program;             // the host program's command line
-  std::string library_version;     // libpyinstrument version that recorded it
+  // The libpyinstrument version that recorded it. A new Session is this
+  // library's (so a recording has it however it was made: the C ABI, the
+  // C++ Recorder, a SessionBuilder); loaders overwrite it with their file's
+  // value ("" for files of other profilers).
+  std::string library_version = kLibraryVersion;
   // Files under these prefixes are library code; everything else is the
   // application's.
   std::vector<std::string> library_roots;

@@ -171,6 +171,8 @@ TEST(PprofTest, RoundTripKeepsEveryStackAndItsTime) {
   EXPECT_THAT(imported->target_description, HasSubstr("small test"));
   EXPECT_THAT(imported->target_description,
               HasSubstr("time from sample type wall/nanoseconds"));
+  // A pprof file names no libpyinstrument version, so none is claimed.
+  EXPECT_EQ(imported->library_version, "");
 }
 
 TEST(PprofTest, RoundTripOfALargeSyntheticSession) {

@@ -18,6 +18,7 @@ using ::pyi_testing::Valid;
 
 Session OneSample() {
   Session session;
+  session.library_version.clear();  // a header that names no version
   SessionBuilder builder(&session);
   const uint32_t main = builder.InternFrame("main", "app.c", 1, "", 0);
   builder.AddSample(builder.AddThread(1, "main"), {main}, 2'000'000);

@@ -255,6 +255,16 @@ TEST(ValidSessionTest, CheckWrapsValidSessionsAndRefusesDamagedOnes) {
   EXPECT_THAT(std::string(refused.status().message()), HasSubstr("99"));
 }
 
+// Whatever makes a Session (the C ABI, the C++ Recorder, a SessionBuilder)
+// records this library's version; loaders overwrite it with the file's.
+TEST(SessionTest, NewSessionsCarryTheLibraryVersion) {
+  EXPECT_EQ(Session().library_version, kLibraryVersion);
+  Session built;
+  SessionBuilder builder(&built);
+  builder.AddSample(builder.AddThread(1, "main"), {}, 1);
+  EXPECT_EQ(built.library_version, "1.0.0");
+}
+
 TEST(ValidSessionTest, EmptyIsValid) {
   const ValidSession empty;
   EXPECT_TRUE(ValidateSession(*empty).ok());
