@@ -129,6 +129,10 @@ struct ConsoleOptions {
 absl::Status ParseConsoleOptions(absl::string_view spec,
                                  ConsoleOptions* options);
 
+// The keys ParseConsoleOptions takes, in the order above ("threads" is
+// another spelling of "thread"): for help texts and the docs.
+std::vector<std::string> ConsoleOptionKeys();
+
 // Appends the report of `session` to `out`.
 void RenderConsole(const ValidSession& session, const ConsoleOptions& options,
                    std::string* out);
