@@ -36,7 +36,8 @@ const ValidSession& BigSession() {
   return *session;
 }
 
-void BM_Export(benchmark::State& state, ExportFormat format) {
+void BM_Export(benchmark::State& state, const char* name) {
+  const Format& format = **ExportFormatFromName(name);
   const ValidSession& session = BigSession();
   uint64_t bytes = 0;
   for (auto _ : state) {
@@ -52,23 +53,18 @@ void BM_Export(benchmark::State& state, ExportFormat format) {
   state.counters["bytes_per_sample"] =
       static_cast<double>(bytes) / static_cast<double>(session->SampleCount());
 }
-BENCHMARK_CAPTURE(BM_Export, pprof, ExportFormat::kPprof)
+BENCHMARK_CAPTURE(BM_Export, pprof, "pprof")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, chrome_trace, "chrome")
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, chrome_trace, ExportFormat::kChromeTrace)
+BENCHMARK_CAPTURE(BM_Export, collapsed, "collapsed")
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, collapsed, ExportFormat::kCollapsed)
+BENCHMARK_CAPTURE(BM_Export, speedscope, "speedscope")
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, speedscope, ExportFormat::kSpeedscope)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, session, ExportFormat::kSession)
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, session, "session")->Unit(benchmark::kMillisecond);
 // The reports through the same dispatch, with their default options.
-BENCHMARK_CAPTURE(BM_Export, text, ExportFormat::kText)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, json, ExportFormat::kJson)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, html, ExportFormat::kHtml)
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, text, "text")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, json, "json")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, html, "html")->Unit(benchmark::kMillisecond);
 
 // The check every loader runs (ValidateSession) on its own: what an export
 // would pay again if it re-checked its input.

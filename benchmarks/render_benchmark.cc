@@ -8,8 +8,8 @@
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/synthetic_session.h"
+#include "lib/formats/formats.h"
 #include "lib/render/console.h"
-#include "lib/render/render.h"
 
 namespace pyi {
 namespace {

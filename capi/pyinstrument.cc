@@ -30,7 +30,6 @@
 #include "lib/base/status.h"
 #include "lib/base/version.h"
 #include "lib/formats/formats.h"
-#include "lib/render/render.h"
 #include "lib/session/combine.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
@@ -606,10 +605,10 @@ pyi_status pyi_session_export(const pyi_session* session, const char* format,
   if (format == nullptr) return InvalidArgument("format is NULL");
   pyi_status status = CheckStopped(session);
   if (status != PYI_OK) return status;
-  absl::StatusOr<pyi::ExportFormat> parsed = pyi::ExportFormatFromName(format);
+  absl::StatusOr<const pyi::Format*> parsed = pyi::ExportFormatFromName(format);
   if (!parsed.ok()) return FromStatus(parsed.status());
   MallocOutput bytes;
-  status = FromStatus(pyi::ExportSession(session->data, *parsed, bytes));
+  status = FromStatus(pyi::ExportSession(session->data, **parsed, bytes));
   if (status != PYI_OK) return status;
   return bytes.Release(out);
   PYI_API_END
@@ -622,14 +621,14 @@ pyi_status pyi_session_export_to_file(const pyi_session* session,
   if (status != PYI_OK) return status;
   status = CheckPath(path);
   if (status != PYI_OK) return status;
-  absl::StatusOr<pyi::ExportFormat> parsed =
+  absl::StatusOr<const pyi::Format*> parsed =
       format == nullptr ? pyi::ExportFormatFromPath(path)
                         : pyi::ExportFormatFromName(format);
   if (!parsed.ok()) return FromStatus(parsed.status());
   absl::StatusOr<std::unique_ptr<pyi::AtomicFileOutput>> file =
       pyi::AtomicFileOutput::Create(path);
   if (!file.ok()) return FromStatus(file.status());
-  absl::Status written = pyi::ExportSession(session->data, *parsed, **file);
+  absl::Status written = pyi::ExportSession(session->data, **parsed, **file);
   if (written.ok()) written = (*file)->Commit();
   return FromStatus(written);
   PYI_API_END

@@ -886,6 +886,12 @@ absl::Status CheckOpening(absl::string_view json) {
 
 }  // namespace
 
+bool LooksLikePyiSession(absl::string_view bytes) {
+  if (absl::StartsWith(bytes, "\xEF\xBB\xBF")) bytes.remove_prefix(3);
+  const size_t first = bytes.find_first_not_of(" \t\r\n");
+  return first != absl::string_view::npos && bytes[first] == '{';
+}
+
 absl::StatusOr<ValidSession> ImportPaddedPyiSession(absl::string_view json) {
   PYI_RETURN_IF_ERROR(CheckOpening(json));
   Importer importer(json);

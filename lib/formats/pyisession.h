@@ -100,6 +100,10 @@ namespace pyi {
 // do not matter). simdjson reads in blocks and needs them.
 inline constexpr size_t kPyiSessionPadding = 64;
 
+// Whether `bytes` start like JSON text (an optional UTF-8 byte order mark,
+// whitespace, then '{'): what import detection hands this reader.
+bool LooksLikePyiSession(absl::string_view bytes);
+
 // Parses a .pyisession file's text. Errors as described at the top of this
 // file.
 absl::StatusOr<ValidSession> ImportPyiSession(absl::string_view json);

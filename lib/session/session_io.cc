@@ -378,6 +378,11 @@ absl::Status SerializeSession(const Session& session, std::string* out) {
   return Encode(session, out);
 }
 
+bool LooksLikeSession(absl::string_view bytes) {
+  return absl::StartsWith(bytes, kHeader) ||
+         absl::StartsWith(bytes, kAutosaveChunkMagic);
+}
+
 absl::StatusOr<ValidSession> ParseSession(absl::string_view bytes) {
   if (bytes.empty()) {
     return ForeignFormatError("empty file, not a libpyinstrument session");

@@ -60,6 +60,10 @@ absl::Status SerializeSession(const ValidSession& session, std::string* out);
 // so no unreadable file is ever written.
 absl::Status SerializeSession(const Session& session, std::string* out);
 
+// Whether `bytes` start like a `.pb` session or an autosave file (their
+// magic): what ParseSession reads rather than calls foreign.
+bool LooksLikeSession(absl::string_view bytes);
+
 // Decodes and validates a session from the bytes of a `.pb` file.
 //
 // Errors: see the top of this file. No claimed length or count is trusted:

@@ -97,11 +97,11 @@ pyi::Session HostileSession() {
 absl::Status Write(pyi::Session session, const std::string& path) {
   PYI_ASSIGN_OR_RETURN(pyi::ValidSession valid,
                        pyi::ValidSession::Check(std::move(session)));
-  PYI_ASSIGN_OR_RETURN(pyi::ExportFormat format,
+  PYI_ASSIGN_OR_RETURN(const pyi::Format* format,
                        pyi::ExportFormatFromPath(path));
   PYI_ASSIGN_OR_RETURN(std::unique_ptr<pyi::AtomicFileOutput> file,
                        pyi::AtomicFileOutput::Create(path));
-  PYI_RETURN_IF_ERROR(pyi::ExportSession(valid, format, *file));
+  PYI_RETURN_IF_ERROR(pyi::ExportSession(valid, *format, *file));
   return file->Commit();
 }
 

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "lib/render/render.h"
+#include "lib/formats/formats.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "lib/render/render.h"
+#include "lib/formats/formats.h"
 #include "lib/session/session_io.h"
 #include "tests/fuzz/fuzz_checks.h"
 

@@ -14,7 +14,6 @@
 #include "gtest/gtest.h"
 #include "lib/base/output.h"
 #include "lib/formats/formats.h"
-#include "lib/render/render.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
 #include "tests/util/valid_session.h"
@@ -170,18 +169,21 @@ TEST(HtmlTest, RendererAndExportWriteTheSamePage) {
   ASSERT_TRUE(RenderSession(Valid(Hostile()), "html", "", &rendered).ok());
   std::string exported;
   StringOutput out(&exported);
-  ASSERT_TRUE(ExportSession(Valid(Hostile()), ExportFormat::kHtml, out).ok());
+  ASSERT_TRUE(
+      ExportSession(Valid(Hostile()), **ExportFormatFromName("html"), out)
+          .ok());
   EXPECT_EQ(rendered, exported);
   EXPECT_EQ(rendered, Render(Hostile()));
 }
 
 TEST(HtmlTest, FormatIsKnownByNameAndExtension) {
-  EXPECT_EQ(*ExportFormatFromName("HTML"), ExportFormat::kHtml);
-  EXPECT_EQ(*ExportFormatFromName("htm"), ExportFormat::kHtml);
-  EXPECT_EQ(*ExportFormatFromPath("out/Demo.HTML"), ExportFormat::kHtml);
-  EXPECT_EQ(*ExportFormatFromPath("report.htm"), ExportFormat::kHtml);
-  EXPECT_EQ(ExportFormatName(ExportFormat::kHtml), "html");
-  EXPECT_FALSE(IsBinaryFormat(ExportFormat::kHtml));
+  const Format* html = *ExportFormatFromName("html");
+  EXPECT_EQ(*ExportFormatFromName("HTML"), html);
+  EXPECT_EQ(*ExportFormatFromName("htm"), html);
+  EXPECT_EQ(*ExportFormatFromPath("out/Demo.HTML"), html);
+  EXPECT_EQ(*ExportFormatFromPath("report.htm"), html);
+  EXPECT_EQ(html->name, "html");
+  EXPECT_FALSE(html->binary);
 }
 
 // A stream that fails after its first write: the error comes back, once.

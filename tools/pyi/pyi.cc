@@ -1,16 +1,16 @@
 // pyi: the libpyinstrument command line.
 //
-//   pyi render FILE [-r text|json|html] [-o OUT] [-p key=value]... [flags]
+//   pyi render FILE [-r RENDERER] [-o OUT] [-p key=value]... [flags]
 //   pyi info FILE
 //   pyi convert FILE -o OUT [--to FORMAT]
 //   pyi combine A B ... -o OUT.pb
 //   pyi resample FILE --interval SECONDS -o OUT.pb
 //
 // Every input FILE may be any format lib/formats imports, detected by
-// content: a .pb session, a pprof profile (gzipped or raw), a pyinstrument
-// session JSON. `convert` writes the format --to names, or the one OUT's
-// extension implies (lib/formats/formats.h): session, pprof, speedscope,
-// chrome, collapsed, text, json, html.
+// content. `render` uses a renderer (-r, or the one OUT's ending selects,
+// else text); `convert` writes the format --to names, or the one OUT's
+// ending selects. Names, endings and the lists in --help all come from the
+// table of formats (lib/formats/formats.h).
 //
 // `pyi SUBCOMMAND --help` lists each subcommand's flags. The command line is
 // parsed by CLI11, which gives subcommands, short and long aliases,
@@ -51,7 +51,6 @@
 #include "lib/base/output.h"
 #include "lib/base/status.h"
 #include "lib/formats/formats.h"
-#include "lib/render/render.h"
 #include "lib/session/combine.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
@@ -165,15 +164,39 @@ struct RenderArgs {
   CLI::Option* threshold_option = nullptr;
 };
 
-// The renderer -o implies when -r is absent.
+// The renderer -o's ending selects when -r is absent, else text.
 std::string InferRenderer(const RenderArgs& args) {
   if (!args.renderer.empty()) return args.renderer;
-  if (absl::EndsWithIgnoreCase(args.output, ".json")) return "json";
-  if (absl::EndsWithIgnoreCase(args.output, ".html") ||
-      absl::EndsWithIgnoreCase(args.output, ".htm")) {
-    return "html";
+  const Format* format = RendererFromPath(args.output);
+  return format != nullptr ? std::string(format->name) : "text";
+}
+
+// Whether `renderer` names the text renderer (by any of its names).
+bool IsTextRenderer(const std::string& renderer) {
+  const absl::StatusOr<const Format*> format = RendererFromName(renderer);
+  return format.ok() && (*format)->name == "text";
+}
+
+// Every name of every renderer, for -r's check.
+std::vector<std::string> RendererNamesAndAliases() {
+  std::vector<std::string> names;
+  for (const Format& format : Formats()) {
+    if (!format.is_renderer()) continue;
+    names.emplace_back(format.name);
+    for (absl::string_view alias : format.aliases) names.emplace_back(alias);
   }
-  return "text";
+  return names;
+}
+
+// ".json: json, .html, .htm: html": what -o selects without -r.
+std::string RendererEndings() {
+  std::vector<std::string> items;
+  for (const Format& format : Formats()) {
+    if (!format.is_renderer() || format.endings.empty()) continue;
+    items.push_back(
+        absl::StrCat(absl::StrJoin(format.endings, ", "), ": ", format.name));
+  }
+  return absl::StrJoin(items, "; ");
 }
 
 std::string RenderOptions(const RenderArgs& args, const std::string& renderer) {
@@ -209,7 +232,7 @@ std::string RenderOptions(const RenderArgs& args, const std::string& renderer) {
   }
   if (args.color_option->count() > 0) {
     add("color", args.color ? "true" : "false");
-  } else if ((renderer == "text" || renderer == "console") && !color_named &&
+  } else if (IsTextRenderer(renderer) && !color_named &&
              IsStdout(args.output) && isatty(STDOUT_FILENO)) {
     // Color by default only where a person reads it.
     add("color", "true");
@@ -324,7 +347,7 @@ int Resample(const std::string& file, double interval_s,
 
 int Convert(const std::string& input, const std::string& output,
             const std::string& to) {
-  absl::StatusOr<ExportFormat> format =
+  absl::StatusOr<const Format*> format =
       absl::InvalidArgumentError("no format");
   if (!to.empty()) {
     format = ExportFormatFromName(to);
@@ -335,10 +358,9 @@ int Convert(const std::string& input, const std::string& output,
     format = ExportFormatFromPath(output);
   }
   if (!format.ok()) return FailRequest(format.status());
-  if (IsStdout(output) && IsBinaryFormat(*format) && isatty(STDOUT_FILENO)) {
+  if (IsStdout(output) && (*format)->binary && isatty(STDOUT_FILENO)) {
     return Fail(kUsageError,
-                absl::StrCat("refusing to write binary ",
-                             ExportFormatName(*format),
+                absl::StrCat("refusing to write binary ", (*format)->name,
                              " output to a terminal; give -o FILE or "
                              "redirect stdout"));
   }
@@ -346,7 +368,7 @@ int Convert(const std::string& input, const std::string& output,
   if (!session.ok()) return FailStatus(session.status());
   if (IsStdout(output)) {
     StdioOutput out(stdout, "<stdout>");
-    absl::Status written = ExportSession(*session, *format, out);
+    absl::Status written = ExportSession(*session, **format, out);
     if (written.ok() && std::fflush(stdout) != 0) {
       written = IoError(errno, "cannot write <stdout>");
     }
@@ -356,7 +378,7 @@ int Convert(const std::string& input, const std::string& output,
   absl::StatusOr<std::unique_ptr<AtomicFileOutput>> file =
       AtomicFileOutput::Create(output);
   if (!file.ok()) return FailStatus(file.status());
-  absl::Status written = ExportSession(*session, *format, **file);
+  absl::Status written = ExportSession(*session, **format, **file);
   if (written.ok()) written = (*file)->Commit();
   return written.ok() ? 0 : FailStatus(written);
 }
@@ -406,9 +428,10 @@ int Main(int argc, char** argv) {
       ->required();
   render
       ->add_option("-r,--renderer", render_args.renderer,
-                   "Renderer; default: from -o's extension (.json: json, "
-                   ".html: html), else text")
-      ->check(CLI::IsMember({"text", "console", "json", "html"}));
+                   absl::StrCat("Renderer: ", RendererNames(),
+                                "; default: from -o's ending (",
+                                RendererEndings(), "), else text"))
+      ->check(CLI::IsMember(RendererNamesAndAliases()));
   render->add_option("-o,--output", render_args.output,
                      "Write here instead of stdout ('-': stdout)");
   render->add_option("-p,--option", render_args.options,
@@ -474,8 +497,8 @@ int Main(int argc, char** argv) {
                    "terminal)")
       ->required();
   convert->add_option("--to", convert_to,
-                      "Format: session, pprof, speedscope, chrome, "
-                      "collapsed, text, json, html; default: from -o's extension");
+                      absl::StrCat("Format: ", WritableFormatNames(),
+                                   "; default: from -o's ending"));
 
   std::vector<std::string> combine_files;
   std::string combine_output;
