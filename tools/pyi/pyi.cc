@@ -188,7 +188,7 @@ std::vector<std::string> RendererNamesAndAliases() {
   return names;
 }
 
-// ".json: json, .html, .htm: html": what -o selects without -r.
+// ".txt: text; .json: json; .html, .htm: html": what -o selects without -r.
 std::string RendererEndings() {
   std::vector<std::string> items;
   for (const Format& format : Formats()) {
