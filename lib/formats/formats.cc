@@ -257,8 +257,9 @@ const Format* ByEnding(absl::string_view path, Wanted wanted) {
 bool Writable(const Format& format) { return format.write != nullptr; }
 bool Renders(const Format& format) { return format.is_renderer(); }
 
-// "libpyinstrument session, pprof profile or pyinstrument session JSON".
-std::string ReaderNouns() {
+}  // namespace
+
+std::string ReadableFormatNouns() {
   std::vector<absl::string_view> nouns;
   for (const Format& format : kFormats) {
     if (format.read != nullptr) nouns.push_back(format.noun);
@@ -270,6 +271,8 @@ std::string ReaderNouns() {
   }
   return text;
 }
+
+namespace {
 
 // Detection after any gzip layer is removed. `padded`: kPyiSessionPadding
 // readable bytes follow `bytes`, so a .pyisession is parsed in place.
@@ -289,14 +292,14 @@ absl::StatusOr<ValidSession> ImportPlain(absl::string_view bytes, bool gzipped,
     }
   }
   if (last_resort == nullptr) {
-    return ForeignFormatError(absl::StrCat("not a ", ReaderNouns()));
+    return ForeignFormatError(absl::StrCat("not a ", ReadableFormatNouns()));
   }
   absl::StatusOr<ValidSession> session = last_resort->read(bytes, padded);
   // Not even the last resort's format: say what was tried. (A profile it
   // recognises but cannot import keeps its own message.)
   if (IsForeignFormat(session.status())) {
     return ForeignFormatError(absl::StrCat(
-        gzipped ? "the gzip content is " : "", "not a ", ReaderNouns()));
+        gzipped ? "the gzip content is " : "", "not a ", ReadableFormatNouns()));
   }
   return session;
 }

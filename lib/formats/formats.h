@@ -129,6 +129,9 @@ const Format* RendererFromPath(absl::string_view path);
 std::string WritableFormatNames();
 // "text (txt, console), json, html (htm)": the renderers and their aliases.
 std::string RendererNames();
+// "libpyinstrument session, pprof profile or pyinstrument session JSON":
+// what the formats that are read are called.
+std::string ReadableFormatNouns();
 
 // Writes `session` in `format` to `out`, renderers with their default
 // options. Returns an ArgumentError if `format` is not written, else the

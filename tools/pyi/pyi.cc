@@ -415,8 +415,12 @@ int Main(int argc, char** argv) {
                              absl::StrJoin(kSubcommands, ", ")));
   }
 
-  CLI::App app{"pyi: render, inspect, convert, combine and resample "
-               "profiles (.pb sessions, pprof, pyinstrument JSON)",
+  // What every FILE may be: the formats the table reads.
+  const std::string profile =
+      absl::StrCat("Profile: a ", ReadableFormatNouns());
+  CLI::App app{absl::StrCat("pyi: render, inspect, convert, combine and "
+                            "resample profiles (",
+                            ReadableFormatNouns(), ")"),
                "pyi"};
   app.require_subcommand(1);
   app.fallthrough(false);
@@ -424,7 +428,7 @@ int Main(int argc, char** argv) {
   RenderArgs render_args;
   CLI::App* render =
       app.add_subcommand("render", "Render a session as a report");
-  render->add_option("FILE", render_args.file, "Profile: .pb session, pprof or pyinstrument JSON")
+  render->add_option("FILE", render_args.file, profile)
       ->required();
   render
       ->add_option("-r,--renderer", render_args.renderer,
@@ -482,15 +486,12 @@ int Main(int argc, char** argv) {
 
   std::string info_file;
   CLI::App* info = app.add_subcommand("info", "Print a session's metadata");
-  info->add_option("FILE", info_file, "Profile: .pb session, pprof or pyinstrument JSON")->required();
+  info->add_option("FILE", info_file, profile)->required();
 
   std::string convert_input, convert_output, convert_to;
   CLI::App* convert = app.add_subcommand(
       "convert", "Convert a profile to another format");
-  convert->add_option("FILE", convert_input,
-                      "Input: .pb session, pprof profile or pyinstrument "
-                      "JSON")
-      ->required();
+  convert->add_option("FILE", convert_input, profile)->required();
   convert
       ->add_option("-o,--output", convert_output,
                    "Output file ('-': stdout; binary formats not to a "
@@ -505,7 +506,8 @@ int Main(int argc, char** argv) {
   CLI::App* combine = app.add_subcommand(
       "combine", "Combine sessions into one (threads with the same id and "
                  "name are merged)");
-  combine->add_option("FILES", combine_files, "Profiles: .pb sessions, pprof or pyinstrument JSON")
+  combine->add_option("FILES", combine_files,
+                      absl::StrCat("Profiles, each a ", ReadableFormatNouns()))
       ->required();
   combine
       ->add_option("-o,--output", combine_output,
@@ -516,7 +518,7 @@ int Main(int argc, char** argv) {
   double resample_interval = 0;
   CLI::App* resample = app.add_subcommand(
       "resample", "Resample a session to a coarser interval");
-  resample->add_option("FILE", resample_file, "Profile: .pb session, pprof or pyinstrument JSON")
+  resample->add_option("FILE", resample_file, profile)
       ->required();
   resample
       ->add_option("--interval", resample_interval,
