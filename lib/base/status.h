@@ -8,11 +8,12 @@
 // ours" has no code of its own. So the code that meets an error says what it
 // is, with one of the constructors below; each returns a status with the
 // canonical code an Abseil user expects and a payload naming its ErrorKind.
-// capi/ maps ErrorKind to pyi_status in one table (capi/status.cc) and
-// nothing else re-interprets codes.
+// capi/ maps ErrorKind to pyi_status in one switch (capi/status.cc) and
+// nothing else re-interprets codes; the convention is the payload
+// "libpyinstrument/error-kind", whose value is ErrorKindName().
 //
-//   absl::StatusOr<Session> Load(absl::string_view bytes) {
-//     if (bytes.empty()) return pyi::FormatError("the file is empty");
+//   absl::StatusOr<ValidSession> Load(absl::string_view bytes) {
+//     if (!HasMagic(bytes)) return pyi::ForeignFormatError("not a session");
 //     if (!HeaderOk(bytes)) return pyi::CorruptError("damaged header");
 //     PYI_RETURN_IF_ERROR(ParseBody(bytes));  // kinds pass through
 //     ...
