@@ -30,13 +30,15 @@ class CountingOutput final : public OutputStream {
   uint64_t bytes_ = 0;
 };
 
-const Session& BigSession() {
-  static const Session* session = new Session(MakeSyntheticSession());
+const ValidSession& BigSession() {
+  static const ValidSession* session =
+      new ValidSession(*ValidSession::Check(MakeSyntheticSession()));
   return *session;
 }
 
-void BM_Export(benchmark::State& state, ExportFormat format) {
-  const Session& session = BigSession();
+void BM_Export(benchmark::State& state, const char* name) {
+  const Format& format = **ExportFormatFromName(name);
+  const ValidSession& session = BigSession();
   uint64_t bytes = 0;
   for (auto _ : state) {
     CountingOutput out;
@@ -49,18 +51,30 @@ void BM_Export(benchmark::State& state, ExportFormat format) {
   }
   state.counters["bytes"] = static_cast<double>(bytes);
   state.counters["bytes_per_sample"] =
-      static_cast<double>(bytes) / static_cast<double>(session.SampleCount());
+      static_cast<double>(bytes) / static_cast<double>(session->SampleCount());
 }
-BENCHMARK_CAPTURE(BM_Export, pprof, ExportFormat::kPprof)
+BENCHMARK_CAPTURE(BM_Export, pprof, "pprof")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, chrome_trace, "chrome")
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, chrome_trace, ExportFormat::kChromeTrace)
+BENCHMARK_CAPTURE(BM_Export, collapsed, "collapsed")
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, collapsed, ExportFormat::kCollapsed)
+BENCHMARK_CAPTURE(BM_Export, speedscope, "speedscope")
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, speedscope, ExportFormat::kSpeedscope)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Export, session, ExportFormat::kSession)
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, session, "session")->Unit(benchmark::kMillisecond);
+// The reports through the same dispatch, with their default options.
+BENCHMARK_CAPTURE(BM_Export, text, "text")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, json, "json")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Export, html, "html")->Unit(benchmark::kMillisecond);
+
+// The check every loader runs (ValidateSession) on its own: what an export
+// would pay again if it re-checked its input.
+void BM_ValidateSession(benchmark::State& state) {
+  const Session& session = *BigSession();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ValidateSession(session).ok());
+  }
+}
+BENCHMARK(BM_ValidateSession)->Unit(benchmark::kMillisecond);
 
 void BM_ImportPprof(benchmark::State& state) {
   std::string bytes;
@@ -70,12 +84,12 @@ void BM_ImportPprof(benchmark::State& state) {
     return;
   }
   for (auto _ : state) {
-    absl::StatusOr<Session> session = ImportPprof(bytes);
+    absl::StatusOr<ValidSession> session = ImportPprof(bytes);
     if (!session.ok()) {
       state.SkipWithError(std::string(session.status().message()).c_str());
       return;
     }
-    benchmark::DoNotOptimize(session->SampleCount());
+    benchmark::DoNotOptimize((*session)->SampleCount());
   }
   state.counters["pprof_bytes"] = static_cast<double>(bytes.size());
 }

@@ -31,12 +31,12 @@ void BM_Pipeline_ParseRenderConsole(benchmark::State& state) {
   options.time_zone = absl::UTCTimeZone();
   size_t samples = 0;
   for (auto _ : state) {
-    absl::StatusOr<Session> session = ParseSession(bytes);
+    absl::StatusOr<ValidSession> session = ParseSession(bytes);
     if (!session.ok()) {
       state.SkipWithError("ParseSession failed");
       return;
     }
-    samples = session->SampleCount();
+    samples = (*session)->SampleCount();
     std::string out;
     RenderConsole(*session, options, &out);
     benchmark::DoNotOptimize(out.data());
@@ -50,7 +50,7 @@ BENCHMARK(BM_Pipeline_ParseRenderConsole)->Unit(benchmark::kMillisecond);
 void BM_Pipeline_ParseOnly(benchmark::State& state) {
   const std::string& bytes = SessionBytes();
   for (auto _ : state) {
-    absl::StatusOr<Session> session = ParseSession(bytes);
+    absl::StatusOr<ValidSession> session = ParseSession(bytes);
     benchmark::DoNotOptimize(session.ok());
   }
 }

@@ -4,21 +4,24 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/synthetic_session.h"
+#include "lib/formats/formats.h"
 #include "lib/render/console.h"
 
 namespace pyi {
 namespace {
 
-const Session& BenchSession() {
-  static const Session* session = new Session(MakeSyntheticSession());
+const ValidSession& BenchSession() {
+  static const ValidSession* session =
+      new ValidSession(*ValidSession::Check(MakeSyntheticSession()));
   return *session;
 }
 
 void RenderWith(benchmark::State& state, const char* spec) {
-  const Session& session = BenchSession();
+  const ValidSession& session = BenchSession();
   ConsoleOptions options;
   options.time_zone = absl::UTCTimeZone();
   if (!ParseConsoleOptions(spec, &options).ok()) {
@@ -34,7 +37,7 @@ void RenderWith(benchmark::State& state, const char* spec) {
   }
   state.counters["output_bytes"] = static_cast<double>(bytes);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) *
-                          static_cast<int64_t>(session.SampleCount()));
+                          static_cast<int64_t>(session->SampleCount()));
 }
 
 // The default report: aggregated tree, default processors, 1% threshold.
@@ -51,6 +54,29 @@ void BM_RenderConsole_ShowAll(benchmark::State& state) {
   RenderWith(state, "show_all=true");
 }
 BENCHMARK(BM_RenderConsole_ShowAll)->Unit(benchmark::kMillisecond);
+
+// The same report through the renderer-name dispatch that the C ABI and the
+// CLI use (RenderSession): option parsing and anything the dispatch adds.
+void RenderByName(benchmark::State& state, const char* renderer) {
+  const ValidSession& session = BenchSession();
+  for (auto _ : state) {
+    std::string out;
+    const absl::Status status =
+        RenderSession(session, renderer, "timezone=UTC", &out);
+    if (!status.ok()) {
+      state.SkipWithError(std::string(status.message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(session->SampleCount()));
+}
+
+void BM_RenderSession_Text(benchmark::State& state) {
+  RenderByName(state, "text");
+}
+BENCHMARK(BM_RenderSession_Text)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace pyi

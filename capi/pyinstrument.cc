@@ -14,6 +14,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,8 +30,9 @@
 #include "lib/collect/recorder.h"
 #include "lib/collect/thread_state.h"
 #include "lib/base/output.h"
+#include "lib/base/status.h"
+#include "lib/base/version.h"
 #include "lib/formats/formats.h"
-#include "lib/render/render.h"
 #include "lib/session/combine.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
@@ -77,6 +79,15 @@ static_assert(offsetof(pyi_hot_thread_state, stack) == 0 &&
                       sizeof(void*) + 8 &&
                   sizeof(pyi_hot_thread_state) == sizeof(void*) + 16,
               "the inline fast path's thread state is frozen");
+
+// The header's version is the library's (lib/base/version.h): a release that
+// bumps one and not the other does not build.
+static_assert(PYI_VERSION_MAJOR == pyi::kVersionMajor &&
+                  PYI_VERSION_MINOR == pyi::kVersionMinor &&
+                  PYI_VERSION_PATCH == pyi::kVersionPatch,
+              "PYI_VERSION_* differ from lib/base/version.h");
+static_assert(std::string_view(PYI_VERSION_STRING) == pyi::kLibraryVersion,
+              "PYI_VERSION_STRING differs from lib/base/version.h");
 
 constexpr uint32_t kKnownFrameFlags = PYI_FRAME_HIDDEN | PYI_FRAME_PROFILER;
 
@@ -222,7 +233,7 @@ class MallocOutput final : public pyi::OutputStream {
       size_t capacity = capacity_ == 0 ? 4096 : capacity_;
       while (capacity - size_ <= bytes.size()) {
         if (capacity > SIZE_MAX / 2) {
-          return absl::ResourceExhaustedError("export too large for memory");
+          return pyi::LimitError("export too large for memory");
         }
         capacity *= 2;
       }
@@ -265,25 +276,9 @@ pyi_status CheckPath(const char* path) {
   return PYI_OK;
 }
 
-// The status of a call that read or wrote a file. The file layer reports
-// some OS errors with absl::FailedPreconditionError, as absl::ErrnoToStatus
-// maps them (EISDIR: the path is a directory; ENOTDIR: a path component is
-// a file); to a C caller those are input/output errors, not PYI_ERR_STATE,
-// which these calls give only for a running session (checked before).
-pyi_status FromFileStatus(const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kFailedPrecondition) {
-    return Fail(PYI_ERR_IO, status.message());
-  }
-  return FromStatus(status);
-}
-
-// `from_file`: the session was read from a file (see FromFileStatus).
-pyi_status NewLoadedSession(absl::StatusOr<pyi::Session> loaded,
-                            pyi_session** out, bool from_file = false) {
-  if (!loaded.ok()) {
-    return from_file ? FromFileStatus(loaded.status())
-                     : FromStatus(loaded.status());
-  }
+pyi_status NewLoadedSession(absl::StatusOr<pyi::ValidSession> loaded,
+                            pyi_session** out) {
+  if (!loaded.ok()) return FromStatus(loaded.status());
   auto session = std::make_unique<pyi_session>();
   session->data = *std::move(loaded);
   *out = AdoptSession(std::move(session));
@@ -291,10 +286,10 @@ pyi_status NewLoadedSession(absl::StatusOr<pyi::Session> loaded,
 }
 
 // The checks both buffer loaders share, then `parse` on the bytes.
-pyi_status LoadFromBuffer(const void* data, size_t size,
-                          absl::StatusOr<pyi::Session> (*parse)(
-                              absl::string_view),
-                          pyi_session** out) {
+pyi_status LoadFromBuffer(
+    const void* data, size_t size,
+    absl::StatusOr<pyi::ValidSession> (*parse)(absl::string_view),
+    pyi_session** out) {
   if (out == nullptr) return InvalidArgument("out is NULL");
   *out = nullptr;
   if (data == nullptr && size > 0) {
@@ -310,7 +305,7 @@ extern "C" {
 
 int pyi_version(void) { return PYI_VERSION_NUMBER; }
 
-const char* pyi_version_string(void) { return PYI_VERSION_STRING; }
+const char* pyi_version_string(void) { return pyi::kLibraryVersion; }
 
 const char* pyi_status_str(int status) {
   switch (status) {
@@ -439,8 +434,11 @@ pyi_status pyi_session_stop(pyi_session* session) {
   }
   absl::StatusOr<pyi::Session> data = pyi::capi::StopRecording(session);
   if (!data.ok()) return FromStatus(data.status());
-  session->data = *std::move(data);
-  session->data.library_version = PYI_VERSION_STRING;
+  // The one check of a recorded session; every later call trusts it.
+  absl::StatusOr<pyi::ValidSession> valid =
+      pyi::ValidSession::Check(*std::move(data));
+  if (!valid.ok()) return FromStatus(valid.status());
+  session->data = *std::move(valid);
   return PYI_OK;
   PYI_API_END
 }
@@ -535,7 +533,7 @@ pyi_status pyi_session_save(const pyi_session* session, const char* path) {
   if (status != PYI_OK) return status;
   status = CheckPath(path);
   if (status != PYI_OK) return status;
-  return FromFileStatus(pyi::SaveSession(session->data, path));
+  return FromStatus(pyi::SaveSession(session->data, path));
   PYI_API_END
 }
 
@@ -560,7 +558,7 @@ pyi_status pyi_session_load(const char* path, pyi_session** out) {
   *out = nullptr;
   pyi_status status = CheckPath(path);
   if (status != PYI_OK) return status;
-  return NewLoadedSession(pyi::LoadSession(path), out, /*from_file=*/true);
+  return NewLoadedSession(pyi::LoadSession(path), out);
   PYI_API_END
 }
 
@@ -601,7 +599,7 @@ pyi_status pyi_session_combine(const pyi_session* const* sessions,
     const std::string name = absl::StrCat("sessions[", i, "]");
     pyi_status status = CheckStopped(sessions[i], name.c_str());
     if (status != PYI_OK) return status;
-    data.push_back(&sessions[i]->data);
+    data.push_back(&sessions[i]->data.get());
   }
   return NewLoadedSession(pyi::CombineSessions(absl::MakeConstSpan(data)),
                           out);
@@ -629,10 +627,10 @@ pyi_status pyi_session_export(const pyi_session* session, const char* format,
   if (format == nullptr) return InvalidArgument("format is NULL");
   pyi_status status = CheckStopped(session);
   if (status != PYI_OK) return status;
-  absl::StatusOr<pyi::ExportFormat> parsed = pyi::ExportFormatFromName(format);
+  absl::StatusOr<const pyi::Format*> parsed = pyi::ExportFormatFromName(format);
   if (!parsed.ok()) return FromStatus(parsed.status());
   MallocOutput bytes;
-  status = FromStatus(pyi::ExportSession(session->data, *parsed, bytes));
+  status = FromStatus(pyi::ExportSession(session->data, **parsed, bytes));
   if (status != PYI_OK) return status;
   return bytes.Release(out);
   PYI_API_END
@@ -645,16 +643,16 @@ pyi_status pyi_session_export_to_file(const pyi_session* session,
   if (status != PYI_OK) return status;
   status = CheckPath(path);
   if (status != PYI_OK) return status;
-  absl::StatusOr<pyi::ExportFormat> parsed =
+  absl::StatusOr<const pyi::Format*> parsed =
       format == nullptr ? pyi::ExportFormatFromPath(path)
                         : pyi::ExportFormatFromName(format);
   if (!parsed.ok()) return FromStatus(parsed.status());
   absl::StatusOr<std::unique_ptr<pyi::AtomicFileOutput>> file =
       pyi::AtomicFileOutput::Create(path);
-  if (!file.ok()) return FromFileStatus(file.status());
-  absl::Status written = pyi::ExportSession(session->data, *parsed, **file);
+  if (!file.ok()) return FromStatus(file.status());
+  absl::Status written = pyi::ExportSession(session->data, **parsed, **file);
   if (written.ok()) written = (*file)->Commit();
-  return FromFileStatus(written);
+  return FromStatus(written);
   PYI_API_END
 }
 
@@ -664,8 +662,7 @@ pyi_status pyi_session_import(const char* path, pyi_session** out) {
   *out = nullptr;
   pyi_status status = CheckPath(path);
   if (status != PYI_OK) return status;
-  return NewLoadedSession(pyi::ImportSessionFile(path), out,
-                          /*from_file=*/true);
+  return NewLoadedSession(pyi::ImportSessionFile(path), out);
   PYI_API_END
 }
 

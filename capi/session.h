@@ -17,7 +17,7 @@
 struct pyi_session {
   std::unique_ptr<pyi::Recorder> recorder;  // set while running
   std::unique_ptr<pyi::Autosave> autosave;  // while running with autosave on
-  pyi::Session data;                         // valid once stopped or loaded
+  pyi::ValidSession data;                    // valid once stopped or loaded
 };
 
 namespace pyi {

@@ -23,29 +23,31 @@ pyi_status Fail(pyi_status status, absl::string_view message) {
   return status;
 }
 
+// The one mapping from lib/'s errors to the C ABI's: each ErrorKind is a
+// pyi_status (lib/base/status.h says which statuses have which kind).
 pyi_status StatusCode(const absl::Status& status) {
   if (status.ok()) return PYI_OK;
-  if (IsNotOurFormat(status)) return PYI_ERR_FORMAT;
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange:
+  switch (ErrorKindOf(status)) {
+    case ErrorKind::kInvalidArgument:
       return PYI_ERR_INVALID_ARGUMENT;
-    case absl::StatusCode::kFailedPrecondition:
+    case ErrorKind::kState:
       return PYI_ERR_STATE;
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kAlreadyExists:
+    case ErrorKind::kIo:
       return PYI_ERR_IO;
-    case absl::StatusCode::kDataLoss:
+    case ErrorKind::kCorrupt:
       return PYI_ERR_CORRUPT;
-    case absl::StatusCode::kUnimplemented:
+    case ErrorKind::kFormat:
+      return PYI_ERR_FORMAT;
+    case ErrorKind::kVersion:
       return PYI_ERR_VERSION;
-    case absl::StatusCode::kResourceExhausted:
+    case ErrorKind::kLimit:
       return PYI_ERR_LIMIT;
-    default:
+    case ErrorKind::kOutOfMemory:
+      return PYI_ERR_OUT_OF_MEMORY;
+    case ErrorKind::kInternal:
       return PYI_ERR_INTERNAL;
   }
+  return PYI_ERR_INTERNAL;
 }
 
 pyi_status FromStatus(const absl::Status& status) {

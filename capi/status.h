@@ -32,7 +32,9 @@ inline pyi_status InvalidArgument(absl::string_view message) {
   return Fail(PYI_ERR_INVALID_ARGUMENT, message);
 }
 
-// Maps an absl::Status from lib/ to a pyi_status, keeping its message.
+// Maps an absl::Status from lib/ to a pyi_status by its ErrorKind
+// (lib/base/status.h), keeping its message. The only place a lib/ status
+// becomes a pyi_status: call sites never re-map codes.
 pyi_status FromStatus(const absl::Status& status);
 
 // The pyi_status an absl::Status maps to, without touching the last error.

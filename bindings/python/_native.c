@@ -807,14 +807,16 @@ static PyMethodDef Session_methods[] = {
      "stop()\n--\n\nStops the session; it keeps what it recorded."},
     {"render", (PyCFunction)(void (*)(void))Session_render,
      METH_VARARGS | METH_KEYWORDS,
-     "render(renderer='text', options='')\n--\n\nA report as a str; options "
-     "are comma-separated key=value pairs."},
+     "render(renderer='text', options='')\n--\n\nA report as a str "
+     "(renderers: text, json, html); options are comma-separated key=value "
+     "pairs."},
     {"save", (PyCFunction)Session_save, METH_VARARGS,
      "save(path)\n--\n\nWrites the session as a .pb file."},
     {"export", (PyCFunction)(void (*)(void))Session_export,
      METH_VARARGS | METH_KEYWORDS,
      "export(path, format=None)\n--\n\nWrites the session in a format "
-     "(session, pprof, speedscope, chrome, collapsed, text, json), inferred "
+     "(formats: session, pprof, speedscope, chrome, collapsed, text, json, "
+     "html; other names and the endings in the README's Formats), inferred "
      "from the path's ending when format is None."},
     {"stats", (PyCFunction)Session_stats, METH_NOARGS,
      "stats()\n--\n\nCounters of the stopped session as a dict."},

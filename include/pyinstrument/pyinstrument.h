@@ -354,14 +354,20 @@ PYI_API pyi_status pyi_session_load(const char *path, pyi_session **out);
 PYI_API pyi_status pyi_session_load_from_buffer(const void *data, size_t size,
                                                 pyi_session **out);
 
-/* Renders a report of the session with the named renderer ("text") and
- * options as comma-separated key=value pairs (NULL or "" for the defaults;
- * for "text": unicode, color, time=seconds|percent, show_all, threshold,
- * thread, timeline, flat, flat_time, short, hide, show, collapse_recursion,
- * invert). The report goes to *out (release with pyi_buffer_free).
- * "json" writes pyinstrument's JSON schema (options: thread, show_all,
- * timeline, threshold); "html" a self-contained page with the interactive
- * viewer (no options).
+/* Renders a report of the session with a renderer and its options, given
+ * as comma-separated key=value pairs (NULL or "" for the defaults; "\," is a
+ * comma inside a value), into *out (release with pyi_buffer_free). The
+ * renderers, every name they answer to (case-insensitive), and their
+ * options:
+ *   "text", "txt", "console": the console report; options unicode, color,
+ *       time=seconds|percent, show_all, timeline, flat,
+ *       flat_time=self|total, short, collapse_recursion, invert, threshold,
+ *       thread (or threads), hide, show, hide_glob, show_glob,
+ *       hide_importlib, timezone, max_depth;
+ *   "json": pyinstrument's JSON schema; options thread (or threads),
+ *       show_all, timeline, threshold;
+ *   "html", "htm": a self-contained page with the interactive viewer; no
+ *       options.
  * Returns PYI_OK, PYI_ERR_INVALID_ARGUMENT (unknown renderer or option, bad
  * value), PYI_ERR_STATE (still running) or PYI_ERR_OUT_OF_MEMORY.
  * Thread-compatible. */
@@ -419,26 +425,36 @@ PYI_API pyi_status pyi_session_set_autosave(pyi_session *session,
 
 /* ---- Interchange formats ----------------------------------------------- */
 
-/* Format names for pyi_session_export() and pyi_session_export_to_file(),
- * case-insensitive:
- *   "session"    this library's .pb file (as pyi_session_save);
- *   "pprof"      a gzipped pprof profile.proto (go tool pprof, pprof): one
- *                sample per thread and stack with its count and wall (or
- *                thread-CPU) nanoseconds, the thread as a label;
- *   "speedscope" speedscope's JSON file format;
- *   "chrome"     Chrome trace events JSON (chrome://tracing, Perfetto): the
- *                timeline, one complete event per span, ns precision;
- *   "collapsed"  folded stacks for flamegraph.pl, one line per stack;
- *   "text", "json", "html" the reports of pyi_session_render() with
- *                default options.
- * File name endings pyi_session_export_to_file() infers them from: .pb
- * (session), .pb.gz and .pprof (pprof), .speedscope.json, .trace.json and
- * .chrome.json (chrome), .collapsed and .folded, .txt (text), other .json
- * (json). */
+/* The formats, one per line below: every name it answers to
+ * (case-insensitive; pyi_session_export() and pyi_session_export_to_file()
+ * take any of them), in parentheses the file name endings
+ * pyi_session_export_to_file() infers it from when `format` is NULL (the
+ * longest matching ending wins), then whether those calls write it and
+ * whether pyi_session_import() reads it (by content: never by name or
+ * ending).
+ *   "session", "pb" (.pb) write, read
+ *       this library's .pb file, as pyi_session_save() writes it;
+ *   "pprof" (.pb.gz, .pprof) write, read
+ *       a gzipped pprof profile.proto (go tool pprof, pprof): one sample per
+ *       thread and stack with its count and wall (or thread-CPU)
+ *       nanoseconds, the thread as a label; read gzipped or raw;
+ *   "speedscope" (.speedscope.json) write
+ *       speedscope's JSON file format;
+ *   "chrome", "chrome_trace", "trace" (.trace.json, .chrome.json) write
+ *       Chrome trace events JSON (chrome://tracing, Perfetto): the timeline,
+ *       one complete event per span, ns precision;
+ *   "collapsed", "folded" (.collapsed, .folded) write
+ *       folded stacks for flamegraph.pl, one line per stack;
+ *   "text", "txt", "console" (.txt) write
+ *   "json" (.json) write
+ *   "html", "htm" (.html, .htm) write
+ *       the reports of pyi_session_render(), with default options;
+ *   "pyisession" (.pyisession) read
+ *       pyinstrument's session JSON (pyinstrument -r pyisession). */
 
 /* Exports the session in `format` into *out (release with pyi_buffer_free;
  * the data is followed by a NUL byte not counted in size). Returns PYI_OK,
- * PYI_ERR_INVALID_ARGUMENT (a NULL argument, an unknown format),
+ * PYI_ERR_INVALID_ARGUMENT (a NULL argument, a format not written),
  * PYI_ERR_STATE (still running), PYI_ERR_LIMIT (over a format's size limit,
  * e.g. pprof's 2 GiB) or PYI_ERR_OUT_OF_MEMORY. Thread-compatible. */
 PYI_API pyi_status pyi_session_export(const pyi_session *session,
@@ -456,10 +472,10 @@ PYI_API pyi_status pyi_session_export_to_file(const pyi_session *session,
                                               const char *format,
                                               const char *path);
 
-/* Imports a profile in any supported format, detected from its content: a
- * .pb session, a pprof profile (gzipped or raw; only time profiles: the
- * first time-valued sample type, else count x period), or a pyinstrument
- * session JSON; into a new stopped session in *out (release with
+/* Imports a profile in any format marked "read" above, detected from its
+ * content: a .pb session, a pprof profile (gzipped or raw; only time
+ * profiles: the first time-valued sample type, else count x period), or a
+ * pyinstrument session JSON; into a new stopped session in *out (release with
  * pyi_session_free). Every id, index and length is checked. Returns PYI_OK,
  * PYI_ERR_INVALID_ARGUMENT (path or out NULL, path ""), PYI_ERR_IO (cannot
  * read: missing, a directory, no permission),

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/status.h"
 
 namespace pyi {
 
@@ -21,14 +22,14 @@ absl::Status StringOutput::Write(absl::string_view bytes) {
 absl::Status StdioOutput::Write(absl::string_view bytes) {
   if (!status_.ok()) return status_;
   if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
-    status_ = absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", name_));
+    status_ = IoError(errno, absl::StrCat("cannot write ", name_));
   }
   return status_;
 }
 
 absl::StatusOr<std::unique_ptr<AtomicFileOutput>> AtomicFileOutput::Create(
     const std::string& path) {
-  if (path.empty()) return absl::InvalidArgumentError("empty output path");
+  if (path.empty()) return ArgumentError("empty output path");
   // The temporary file lives next to the target: rename() is atomic only
   // within one file system.
   const size_t slash = path.rfind('/');
@@ -53,7 +54,7 @@ absl::StatusOr<std::unique_ptr<AtomicFileOutput>> AtomicFileOutput::Create(
     if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0) {
-    return absl::ErrnoToStatus(
+    return IoError(
         errno, absl::StrCat("cannot create a temporary file to write ", path));
   }
   return std::unique_ptr<AtomicFileOutput>(new AtomicFileOutput(
@@ -68,15 +69,14 @@ AtomicFileOutput::~AtomicFileOutput() {
 absl::Status AtomicFileOutput::Write(absl::string_view bytes) {
   if (!status_.ok()) return status_;
   if (committed_ || fd_ < 0) {
-    return status_ = absl::FailedPreconditionError(
-               absl::StrCat(path_, " is already committed"));
+    return status_ = StateError(absl::StrCat(path_, " is already committed"));
   }
   while (!bytes.empty()) {
     const ssize_t written = write(fd_, bytes.data(), bytes.size());
     if (written < 0) {
       if (errno == EINTR) continue;
       return status_ =
-                 absl::ErrnoToStatus(errno, absl::StrCat("cannot write ", path_));
+                 IoError(errno, absl::StrCat("cannot write ", path_));
     }
     bytes.remove_prefix(static_cast<size_t>(written));
   }
@@ -90,17 +90,17 @@ absl::Status AtomicFileOutput::Commit() {
   // where the previous one was (delayed allocation on ext4 and others).
   if (fsync(fd_) != 0) {
     return status_ =
-               absl::ErrnoToStatus(errno, absl::StrCat("cannot sync ", path_));
+               IoError(errno, absl::StrCat("cannot sync ", path_));
   }
   const int fd = fd_;
   fd_ = -1;
   // close() can be where a deferred write error shows up.
   if (close(fd) != 0) {
     return status_ =
-               absl::ErrnoToStatus(errno, absl::StrCat("cannot close ", path_));
+               IoError(errno, absl::StrCat("cannot close ", path_));
   }
   if (rename(temp_path_.c_str(), path_.c_str()) != 0) {
-    return status_ = absl::ErrnoToStatus(
+    return status_ = IoError(
                errno, absl::StrCat("cannot rename the temporary file to ", path_));
   }
   committed_ = true;

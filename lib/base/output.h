@@ -19,7 +19,9 @@
 #ifndef PYI_LIB_BASE_OUTPUT_H_
 #define PYI_LIB_BASE_OUTPUT_H_
 
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -65,8 +67,8 @@ class StdioOutput final : public OutputStream {
 // directory (".<name>.tmp-<pid>-<n>", created with mode 0666 less the umask),
 // and Commit() syncs it, renames it over `path` and syncs the directory.
 // Destroyed without a successful Commit(), it removes the temporary file and
-// leaves any existing file at `path` as it was. Errors carry the errno's
-// status code and name `path`.
+// leaves any existing file at `path` as it was. Errors are IoError()s
+// (lib/base/status.h: the errno's code, kind kIo or kLimit) that name `path`.
 class AtomicFileOutput final : public OutputStream {
  public:
   static absl::StatusOr<std::unique_ptr<AtomicFileOutput>> Create(
@@ -109,11 +111,22 @@ class BufferedOutput {
     buffer_.push_back(c);
     if (buffer_.size() >= block_size_) Drain();
   }
+  // The decimal digits of `value` (with a '-' when negative), formatted in
+  // place: exporters write millions of numbers.
+  void AppendInt(int64_t value) { AppendDecimal(value); }
+  void AppendUint(uint64_t value) { AppendDecimal(value); }
 
   // Writes what is buffered; returns the first error seen, if any.
   absl::Status Flush();
 
  private:
+  template <typename Int>
+  void AppendDecimal(Int value) {
+    char digits[24];  // 20 digits of UINT64_MAX, or '-' and 19 of INT64_MIN
+    const std::to_chars_result end =
+        std::to_chars(digits, digits + sizeof(digits), value);
+    Append(absl::string_view(digits, static_cast<size_t>(end.ptr - digits)));
+  }
   void Drain();
 
   OutputStream* stream_;

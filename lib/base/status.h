@@ -1,33 +1,118 @@
-// Status helpers shared by everything under lib/.
+// Errors in lib/: absl::Status values that know which kind of failure they
+// are, from where they are made.
 //
-// lib/ reports errors as absl::Status; capi/ turns them into pyi_status codes.
-// Most codes map one to one (see capi/status.cc). One condition has no
-// canonical absl code of its own: "this input is not a libpyinstrument file
-// at all" (a foreign or empty file), which callers must be able to tell from
-// "this is our file, but damaged" (absl::DataLossError). NotOurFormatError()
-// marks it with a payload that capi/ maps to PYI_ERR_FORMAT.
+// The C ABI answers every call with a pyi_status category (PYI_ERR_IO,
+// PYI_ERR_CORRUPT, ...) and the pyi tool with an exit code. Canonical absl
+// codes do not carry those categories: absl::ErrnoToStatus calls EISDIR
+// FailedPrecondition, which elsewhere means "wrong state", and "not a file of
+// ours" has no code of its own. So the code that meets an error says what it
+// is, with one of the constructors below; each returns a status with the
+// canonical code an Abseil user expects and a payload naming its ErrorKind.
+// capi/ maps ErrorKind to pyi_status in one switch (capi/status.cc) and
+// nothing else re-interprets codes; the convention is the payload
+// "libpyinstrument/error-kind", whose value is ErrorKindName().
 //
-// Example:
-//
-//   absl::Status Load(absl::string_view bytes) {
-//     if (bytes.empty()) return pyi::NotOurFormatError("the file is empty");
-//     PYI_RETURN_IF_ERROR(ParseHeader(bytes));
+//   absl::StatusOr<ValidSession> Load(absl::string_view bytes) {
+//     if (!HasMagic(bytes)) return pyi::ForeignFormatError("not a session");
+//     if (!HeaderOk(bytes)) return pyi::CorruptError("damaged header");
+//     PYI_RETURN_IF_ERROR(ParseBody(bytes));  // kinds pass through
 //     ...
 //   }
+//
+//   switch (pyi::ErrorKindOf(status)) { case pyi::ErrorKind::kIo: ... }
+//
+// Statuses made without these constructors (absl's own, protobuf's, code not
+// converted yet) get their kind from their canonical code; see ErrorKindOf.
+// Adding payloads, WithPrefix and StatusOr keep the kind.
 
 #ifndef PYI_LIB_BASE_STATUS_H_
 #define PYI_LIB_BASE_STATUS_H_
+
+#include <cstdint>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace pyi {
 
-// An input that is not in the format the reader expects (wrong magic, empty).
-absl::Status NotOurFormatError(absl::string_view message);
+// The categories of the C ABI's pyi_status, one to one: capi/status.cc maps
+// each to its code in one switch, which the compiler checks is complete.
+enum class ErrorKind : uint8_t {
+  kInvalidArgument,  // the caller asked for something impossible: a bad
+                     // value, an unknown name, incompatible inputs
+  kState,            // not allowed in the object's current state
+  kIo,               // a file could not be read or written
+  kCorrupt,          // data of ours is damaged: a file, a buffer, a Session
+                     // that ValidateSession refuses
+  kFormat,           // the input is in no format we read, or holds a
+                     // profile the Session model cannot represent
+  kVersion,          // made by a newer version (file format, struct)
+  kLimit,            // a fixed limit was reached: a size, a count, the
+                     // disk's space
+  kOutOfMemory,
+  kInternal,         // a bug in libpyinstrument
+};
 
-// True for statuses made by NotOurFormatError().
+// The constructors. Each message should name what failed and why; callers
+// add context with WithPrefix.
+
+// absl::InvalidArgumentError.
+absl::Status ArgumentError(absl::string_view message);
+// absl::FailedPreconditionError.
+absl::Status StateError(absl::string_view message);
+// An OS error on a file: absl::ErrnoToStatus(error_number, message) (its
+// code, and the message followed by ": " and the OS reason). Kind kLimit for
+// a full disk or quota and a file over its size limit (ENOSPC, EDQUOT,
+// EFBIG), kIo for every other errno.
+absl::Status IoError(int error_number, absl::string_view message);
+// An IO failure without an errno (a short write to a stdio stream, say):
+// absl::UnavailableError, kind kIo.
+absl::Status IoError(absl::string_view message);
+// absl::DataLossError.
+absl::Status CorruptError(absl::string_view message);
+// The input is a profile this reader recognises, but one the model cannot
+// hold (a heap profile, pyinstrument's async samples): absl::
+// InvalidArgumentError, kind kFormat.
+absl::Status FormatError(absl::string_view message);
+// The input is not in this reader's format at all (wrong magic, empty, not
+// JSON): as FormatError, and IsForeignFormat() is true, so a caller that
+// tries several readers knows to try the next one.
+absl::Status ForeignFormatError(absl::string_view message);
+// The older name of ForeignFormatError, which the autosave reader
+// (ParseAutosave) still uses.
+inline absl::Status NotOurFormatError(absl::string_view message) {
+  return ForeignFormatError(message);
+}
+// absl::UnimplementedError.
+absl::Status VersionError(absl::string_view message);
+// absl::ResourceExhaustedError.
+absl::Status LimitError(absl::string_view message);
+// A bug in libpyinstrument (a broken build, a broken invariant):
+// absl::InternalError. (Not named InternalError: with an absl::string_view
+// argument, argument-dependent lookup would also find absl::InternalError.)
+absl::Status BugError(absl::string_view message);
+
+// The kind of a non-OK `status`: the one it was made with, else from its
+// canonical code: InvalidArgument and OutOfRange -> kInvalidArgument,
+// FailedPrecondition -> kState, NotFound, PermissionDenied, AlreadyExists
+// and Unavailable -> kIo, DataLoss -> kCorrupt, Unimplemented -> kVersion,
+// ResourceExhausted -> kLimit, anything else -> kInternal. (OK gives
+// kInternal: asking is a bug.)
+ErrorKind ErrorKindOf(const absl::Status& status);
+
+// "invalid argument", "io", "corrupt", ...
+absl::string_view ErrorKindName(ErrorKind kind);
+
+// True for statuses of kind kFormat: the input is not something this library
+// imports (either constructor above).
 bool IsNotOurFormat(const absl::Status& status);
+
+// True for statuses made by ForeignFormatError.
+bool IsForeignFormat(const absl::Status& status);
+
+// `status` with "<prefix>: " before its message; code and payloads (so its
+// kind) kept. OK stays OK.
+absl::Status WithPrefix(absl::string_view prefix, const absl::Status& status);
 
 }  // namespace pyi
 

@@ -7,15 +7,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "lib/base/status.h"
-#include "lib/formats/format_util.h"
-#include "lib/render/json_writer.h"
+#include "lib/base/json_writer.h"
 
 namespace pyi {
 namespace {
-
-using formats_internal::AppendInt;
-using formats_internal::AppendUint;
 
 std::string Quoted(absl::string_view text) {
   std::string out;
@@ -30,7 +25,7 @@ void AppendMicros(int64_t ns, BufferedOutput& out) {
     out.Append('-');
     magnitude = 0 - magnitude;
   }
-  AppendUint(magnitude / 1000, out);
+  out.AppendUint(magnitude / 1000);
   const unsigned fraction = static_cast<unsigned>(magnitude % 1000);
   const char digits[4] = {'.', static_cast<char>('0' + fraction / 100),
                           static_cast<char>('0' + fraction / 10 % 10),
@@ -132,8 +127,8 @@ class ThreadWriter {
 
 }  // namespace
 
-absl::Status WriteChromeTrace(const Session& session, OutputStream& stream) {
-  PYI_RETURN_IF_ERROR(formats_internal::CheckExportable(session));
+absl::Status WriteChromeTrace(const ValidSession& valid, OutputStream& stream) {
+  const Session& session = *valid;
   BufferedOutput out(&stream);
   const std::string& process = !session.target_description.empty()
                                    ? session.target_description
@@ -146,7 +141,7 @@ absl::Status WriteChromeTrace(const Session& session, OutputStream& stream) {
   out.Append("}}");
   for (const ThreadSamples& thread : session.threads) {
     out.Append(",\n{\"ph\":\"M\",\"pid\":1,\"tid\":");
-    AppendUint(thread.id, out);
+    out.AppendUint(thread.id);
     out.Append(",\"name\":\"thread_name\",\"args\":{\"name\":");
     out.Append(Quoted(thread.name));
     out.Append("}}");
@@ -157,11 +152,11 @@ absl::Status WriteChromeTrace(const Session& session, OutputStream& stream) {
   }
   out.Append("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{");
   out.Append("\"generator\":\"libpyinstrument\",\"start_time_unix_ns\":");
-  AppendInt(session.start_time_unix_ns, out);
+  out.AppendInt(session.start_time_unix_ns);
   out.Append(",\"duration_ns\":");
-  AppendInt(session.duration_ns, out);
+  out.AppendInt(session.duration_ns);
   out.Append(",\"interval_ns\":");
-  AppendInt(session.interval_ns, out);
+  out.AppendInt(session.interval_ns);
   out.Append("}}\n");
   return out.Flush();
 }

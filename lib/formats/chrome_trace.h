@@ -36,10 +36,9 @@
 
 namespace pyi {
 
-// Writes `session` as Chrome trace events JSON to `out`. Returns
-// absl::InvalidArgumentError for a session ValidateSession rejects, or
-// `out`'s first error.
-absl::Status WriteChromeTrace(const Session& session, OutputStream& out);
+// Writes `session` as Chrome trace events JSON to `out`. Returns `out`'s
+// first error.
+absl::Status WriteChromeTrace(const ValidSession& session, OutputStream& out);
 
 }  // namespace pyi
 

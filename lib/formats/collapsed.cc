@@ -5,8 +5,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "lib/base/status.h"
-#include "lib/formats/format_util.h"
 
 namespace pyi {
 namespace {
@@ -46,9 +44,9 @@ std::string FrameLabel(const Session& session, uint32_t frame) {
 
 }  // namespace
 
-absl::Status WriteCollapsed(const Session& session, OutputStream& stream,
+absl::Status WriteCollapsed(const ValidSession& valid, OutputStream& stream,
                             CollapsedOptions options) {
-  PYI_RETURN_IF_ERROR(formats_internal::CheckExportable(session));
+  const Session& session = *valid;
   BufferedOutput out(&stream);
   std::vector<std::string> labels(session.frames.size());
   std::vector<bool> labelled(session.frames.size(), false);
@@ -94,7 +92,7 @@ absl::Status WriteCollapsed(const Session& session, OutputStream& stream,
       // Samples on the empty stack (no frame ran) have no frames to name.
       if (first) out.Append("(no frame)");
       out.Append(' ');
-      formats_internal::AppendInt(value, out);
+      out.AppendInt(value);
       out.Append('\n');
     }
   }

@@ -44,10 +44,9 @@ struct CollapsedOptions {
   Value value = Value::kSamples;
 };
 
-// Writes `session` as collapsed stacks to `out`. Returns
-// absl::InvalidArgumentError for a session ValidateSession rejects, or
-// `out`'s first error.
-absl::Status WriteCollapsed(const Session& session, OutputStream& out,
+// Writes `session` as collapsed stacks to `out`. Returns `out`'s first
+// error.
+absl::Status WriteCollapsed(const ValidSession& session, OutputStream& out,
                             CollapsedOptions options = {});
 
 }  // namespace pyi

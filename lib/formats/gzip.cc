@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/status.h"
 
 namespace pyi {
 namespace {
@@ -38,7 +39,7 @@ GzipOutput::GzipOutput(OutputStream* out, int level)
   const int result = deflateInit2(&state_->stream, level, Z_DEFLATED,
                                   kGzipWindowBits, 8, Z_DEFAULT_STRATEGY);
   if (result != Z_OK) {
-    status_ = absl::InternalError(
+    status_ = BugError(
         absl::StrCat("zlib deflateInit2 failed with code ", result));
   } else {
     state_->initialized = true;
@@ -64,7 +65,7 @@ absl::Status GzipOutput::Deflate(absl::string_view bytes, int flush) {
       stream.avail_out = kChunk;
       result = deflate(&stream, chunk_flush);
       if (result == Z_STREAM_ERROR) {
-        return absl::InternalError("zlib deflate failed");
+        return BugError("zlib deflate failed");
       }
       const size_t produced = kChunk - stream.avail_out;
       if (produced > 0) {
@@ -75,7 +76,7 @@ absl::Status GzipOutput::Deflate(absl::string_view bytes, int flush) {
     } while (stream.avail_out == 0);
     bytes.remove_prefix(take);
     if (chunk_flush == Z_FINISH && result != Z_STREAM_END) {
-      return absl::InternalError("zlib deflate did not finish the stream");
+      return BugError("zlib deflate did not finish the stream");
     }
   } while (!bytes.empty());
   return absl::OkStatus();
@@ -84,7 +85,7 @@ absl::Status GzipOutput::Deflate(absl::string_view bytes, int flush) {
 absl::Status GzipOutput::Write(absl::string_view bytes) {
   if (!status_.ok()) return status_;
   if (finished_) {
-    return status_ = absl::FailedPreconditionError(
+    return status_ = StateError(
                "write to a gzip stream after Finish()");
   }
   if (bytes.empty()) return absl::OkStatus();
@@ -104,7 +105,7 @@ absl::StatusOr<std::string> MaybeGunzip(absl::string_view bytes,
   z_stream stream;
   std::memset(&stream, 0, sizeof(stream));
   if (inflateInit2(&stream, kGzipWindowBits) != Z_OK) {
-    return absl::InternalError("zlib inflateInit2 failed");
+    return BugError("zlib inflateInit2 failed");
   }
   struct Ender {
     z_stream* stream;
@@ -125,17 +126,17 @@ absl::StatusOr<std::string> MaybeGunzip(absl::string_view bytes,
       result = inflate(&stream, Z_NO_FLUSH);
       if (result == Z_NEED_DICT || result == Z_DATA_ERROR ||
           result == Z_STREAM_ERROR) {
-        return absl::DataLossError(absl::StrCat(
+        return CorruptError(absl::StrCat(
             "damaged gzip data: ",
             stream.msg != nullptr ? stream.msg : "invalid deflate stream",
             " (after ", out.size(), " decompressed bytes)"));
       }
       if (result == Z_MEM_ERROR) {
-        return absl::ResourceExhaustedError("zlib ran out of memory");
+        return LimitError("zlib ran out of memory");
       }
       const size_t produced = sizeof(buffer) - stream.avail_out;
       if (produced > max_output_bytes - out.size()) {
-        return absl::ResourceExhaustedError(absl::StrCat(
+        return LimitError(absl::StrCat(
             "gzip data expands to more than ", max_output_bytes,
             " bytes (the limit); refusing to decompress it"));
       }
@@ -151,14 +152,14 @@ absl::StatusOr<std::string> MaybeGunzip(absl::string_view bytes,
         continue;
       }
       if (bytes.find_first_not_of('\0') != absl::string_view::npos) {
-        return absl::DataLossError(
+        return CorruptError(
             absl::StrCat("damaged gzip data: ", bytes.size(),
                          " unexpected bytes after the end of the stream"));
       }
       return out;
     }
     if (bytes.empty() || (result == Z_BUF_ERROR && consumed == 0)) {
-      return absl::DataLossError(absl::StrCat(
+      return CorruptError(absl::StrCat(
           "truncated gzip data: the stream ends early (after ", out.size(),
           " decompressed bytes)"));
     }

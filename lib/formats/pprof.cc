@@ -65,11 +65,8 @@ class StringTable {
 
 }  // namespace
 
-absl::Status WritePprof(const Session& session, OutputStream& out) {
-  if (absl::Status valid = ValidateSession(session); !valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot export a damaged session: ", valid.message()));
-  }
+absl::Status WritePprof(const ValidSession& valid, OutputStream& out) {
+  const Session& session = *valid;
   pprof::Profile profile;
   for (const std::string& text : session.strings) {
     profile.add_string_table(text);
@@ -166,7 +163,7 @@ absl::Status WritePprof(const Session& session, OutputStream& out) {
   }
 
   if (profile.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
-    return absl::ResourceExhaustedError(
+    return LimitError(
         "the pprof profile would exceed protobuf's 2 GiB message limit");
   }
   GzipOutput gzip(&out);
@@ -176,7 +173,7 @@ absl::Status WritePprof(const Session& session, OutputStream& out) {
                                                             1 << 16);
     if (!profile.SerializeToZeroCopyStream(&stream) || !stream.Flush()) {
       PYI_RETURN_IF_ERROR(adapter.status());
-      return absl::InternalError("protobuf could not serialize the profile");
+      return BugError("protobuf could not serialize the profile");
     }
   }
   return gzip.Finish();
@@ -187,8 +184,7 @@ absl::Status WritePprof(const Session& session, OutputStream& out) {
 namespace {
 
 absl::Status Damaged(absl::string_view problem) {
-  return absl::DataLossError(
-      absl::StrCat("damaged pprof profile: ", problem));
+  return CorruptError(absl::StrCat("damaged pprof profile: ", problem));
 }
 
 // Nanoseconds per unit for the time units pprof files use; 0 for others.
@@ -218,7 +214,7 @@ class Importer {
   Importer(const pprof::Profile& profile, uint64_t max_samples)
       : profile_(profile), max_samples_(max_samples), builder_(&session_) {}
 
-  absl::StatusOr<Session> Run() {
+  absl::StatusOr<ValidSession> Run() {
     PYI_RETURN_IF_ERROR(CheckStrings());
     PYI_RETURN_IF_ERROR(ReadMappings());
     PYI_RETURN_IF_ERROR(ReadFunctions());
@@ -226,10 +222,12 @@ class Importer {
     PYI_RETURN_IF_ERROR(ChooseValue());
     PYI_RETURN_IF_ERROR(ReadSamples());
     PYI_RETURN_IF_ERROR(FillMetadata());
-    if (absl::Status valid = ValidateSession(session_); !valid.ok()) {
-      return Damaged(valid.message());
-    }
-    return std::move(session_);
+    // A pprof file names no libpyinstrument version.
+    session_.library_version.clear();
+    absl::StatusOr<ValidSession> valid =
+        ValidSession::Check(std::move(session_));
+    if (!valid.ok()) return Damaged(valid.status().message());
+    return valid;
   }
 
  private:
@@ -398,7 +396,7 @@ class Importer {
       period_ns_ = profile_.period() * period_scale;
     }
     if (names.empty()) {
-      return NotOurFormatError(
+      return FormatError(
           "the pprof profile has no sample types, so no time to show");
     }
     if (time_index_ >= 0) {
@@ -408,7 +406,7 @@ class Importer {
       value_note_ = absl::StrCat("time = ", names[count_index_], " x period ",
                                  period_ns_, " ns");
     } else {
-      return NotOurFormatError(absl::StrCat(
+      return FormatError(absl::StrCat(
           "the pprof profile has no time values (sample types: ",
           absl::StrJoin(names, ", "),
           "; period type: ", period_type, "/", period_unit,
@@ -474,7 +472,7 @@ class Importer {
       }
       for (int64_t value : sample.value()) {
         if (value < 0) {
-          return NotOurFormatError(absl::StrCat(
+          return FormatError(absl::StrCat(
               "sample ", i, " has a negative value (", value,
               "); difference profiles cannot be imported"));
         }
@@ -496,7 +494,7 @@ class Importer {
       if (count == 0 && time == 0) continue;
       const uint64_t expanded = count > 0 ? static_cast<uint64_t>(count) : 1;
       if (expanded > max_samples_ - total_samples) {
-        return absl::ResourceExhaustedError(absl::StrCat(
+        return LimitError(absl::StrCat(
             "the pprof profile holds more than ", max_samples_,
             " samples (the import limit)"));
       }
@@ -601,10 +599,10 @@ class Importer {
 
 }  // namespace
 
-absl::StatusOr<Session> ImportPprof(absl::string_view bytes,
-                                    uint64_t max_samples) {
+absl::StatusOr<ValidSession> ImportPprof(absl::string_view bytes,
+                                         uint64_t max_samples) {
   if (bytes.size() > kMaxPprofBytes) {
-    return absl::ResourceExhaustedError(
+    return LimitError(
         absl::StrCat("the pprof profile is larger than ", kMaxPprofBytes,
                      " bytes (the import limit)"));
   }
@@ -614,7 +612,7 @@ absl::StatusOr<Session> ImportPprof(absl::string_view bytes,
   // profile; inside gzip, they can only be damage.
   const auto not_a_profile = [gzipped](absl::string_view problem) {
     return gzipped ? Damaged(problem)
-                   : NotOurFormatError(
+                   : ForeignFormatError(
                          absl::StrCat("not a pprof profile: ", problem));
   };
   if (raw.empty()) return not_a_profile("the profile is empty");

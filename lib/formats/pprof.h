@@ -46,7 +46,7 @@
 //   PYI_RETURN_IF_ERROR(pyi::WritePprof(session, *file));
 //   PYI_RETURN_IF_ERROR(file->Commit());
 //
-//   PYI_ASSIGN_OR_RETURN(pyi::Session imported, pyi::ImportPprof(bytes));
+//   PYI_ASSIGN_OR_RETURN(pyi::ValidSession imported, pyi::ImportPprof(bytes));
 //
 // Thread safety: thread-safe (no shared state).
 
@@ -72,27 +72,24 @@ inline constexpr size_t kMaxPprofBytes = size_t{512} << 20;
 // summed).
 inline constexpr uint64_t kMaxPprofImportSamples = uint64_t{64} << 20;
 
-// Writes `session` as a gzipped pprof profile to `out`. Returns
-// ValidateSession's error (as absl::InvalidArgumentError) for a damaged
-// session, absl::ResourceExhaustedError if the profile would exceed
-// protobuf's 2 GiB limit, or `out`'s error.
-absl::Status WritePprof(const Session& session, OutputStream& out);
+// Writes `session` as a gzipped pprof profile to `out`. Returns a LimitError
+// if the profile would exceed protobuf's 2 GiB limit, or `out`'s error.
+absl::Status WritePprof(const ValidSession& session, OutputStream& out);
 
 // Reads a pprof profile, gzipped or raw. Errors:
 //   absl::DataLossError: damaged gzip, gzip content that does not parse as
 //     a profile, an id or index that does not resolve (the message names
 //     it);
 //   IsNotOurFormat() (lib/base/status.h): raw (not gzipped) bytes that do
-//     not parse as a profile or have no string table, so callers can try
-//     other formats; and a valid profile this model cannot represent (no
-//     time values, negative values);
+//     not parse as a profile or have no string table (ForeignFormatError,
+//     so callers can try other formats); and a valid profile this model
+//     cannot represent (no time values, negative values: FormatError);
 //   absl::ResourceExhaustedError: over kMaxPprofBytes, or more than
 //     `max_samples` samples once counts are expanded.
 // A sample with count n becomes n samples sharing its time, so a few bytes
 // can describe millions of samples; callers that must bound their work per
 // byte of input (a fuzzer) pass a lower `max_samples`.
-// The result passes ValidateSession.
-absl::StatusOr<Session> ImportPprof(
+absl::StatusOr<ValidSession> ImportPprof(
     absl::string_view bytes, uint64_t max_samples = kMaxPprofImportSamples);
 
 }  // namespace pyi

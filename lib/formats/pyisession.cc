@@ -53,7 +53,7 @@ absl::string_view View(std::string_view text) {
 }
 
 absl::Status Damaged(absl::string_view where, absl::string_view problem) {
-  return absl::DataLossError(
+  return CorruptError(
       absl::StrCat("pyisession: ", where, ": ", problem));
 }
 
@@ -228,7 +228,7 @@ class Importer {
  public:
   explicit Importer(absl::string_view json) : json_(json) {}
 
-  absl::StatusOr<Session> Import() {
+  absl::StatusOr<ValidSession> Import() {
     ondemand::document document;
     error_code error = parser_
                            .iterate(json_.data(), json_.size(),
@@ -260,7 +260,7 @@ class Importer {
       return NotJson("file", "not valid JSON: text after the top-level object");
     }
     if (!records_seen_) {
-      return NotOurFormatError(
+      return ForeignFormatError(
           "not a pyinstrument session: a JSON object without frame_records");
     }
     PYI_RETURN_IF_ERROR(ApplyMetadata());
@@ -269,8 +269,9 @@ class Importer {
     ObserveAttributes();
     MarkStem(start_call_stack_.value);
     BuildSamples();
-    PYI_RETURN_IF_ERROR(ValidateSession(session_));
-    return std::move(session_);
+    // The file names pyinstrument's version, not a libpyinstrument one.
+    session_.library_version.clear();
+    return ValidSession::Check(std::move(session_));
   }
 
   // Whether the import failed because the text is not JSON (or nests too
@@ -292,7 +293,7 @@ class Importer {
   absl::Status Invalid(absl::string_view where, error_code error) {
     if (error == simdjson::MEMALLOC || error == simdjson::CAPACITY) {
       fatal_ = true;
-      return absl::ResourceExhaustedError(
+      return LimitError(
           absl::StrCat("pyisession: ", simdjson::error_message(error)));
     }
     return NotJson(where, absl::StrCat("not valid JSON: ",
@@ -640,7 +641,7 @@ class Importer {
         identifier == kOutOfContextIdentifier) {
       // Not ours to represent: PYI_ERR_FORMAT, like any input no importer
       // can map (formats.h), not PYI_ERR_VERSION.
-      return NotOurFormatError(
+      return FormatError(
           absl::StrCat("pyisession: ", FrameWhere(r, depth), ": '", identifier,
                        "' is a sample from pyinstrument's async mode, which a "
                        "libpyinstrument session cannot represent; record with "
@@ -874,10 +875,10 @@ class Importer {
 absl::Status CheckOpening(absl::string_view json) {
   const size_t first = json.find_first_not_of(" \t\r\n");
   if (first == absl::string_view::npos) {
-    return NotOurFormatError("not a pyinstrument session: the input is empty");
+    return ForeignFormatError("not a pyinstrument session: the input is empty");
   }
   if (json[first] != '{') {
-    return NotOurFormatError(
+    return ForeignFormatError(
         "not a pyinstrument session: the input is not a JSON object");
   }
   return absl::OkStatus();
@@ -885,20 +886,26 @@ absl::Status CheckOpening(absl::string_view json) {
 
 }  // namespace
 
-absl::StatusOr<Session> ImportPaddedPyiSession(absl::string_view json) {
+bool LooksLikePyiSession(absl::string_view bytes) {
+  if (absl::StartsWith(bytes, "\xEF\xBB\xBF")) bytes.remove_prefix(3);
+  const size_t first = bytes.find_first_not_of(" \t\r\n");
+  return first != absl::string_view::npos && bytes[first] == '{';
+}
+
+absl::StatusOr<ValidSession> ImportPaddedPyiSession(absl::string_view json) {
   PYI_RETURN_IF_ERROR(CheckOpening(json));
   Importer importer(json);
-  absl::StatusOr<Session> session = importer.Import();
+  absl::StatusOr<ValidSession> session = importer.Import();
   if (session.ok() || !importer.not_json()) return session;
   // Python's json module writes NaN and Infinity as bare words, which are not
   // JSON: a file that names frame_records is taken for a damaged session.
   // Only the failure path pays for this search.
   if (absl::StrContains(json, "\"frame_records\"")) return session;
-  return NotOurFormatError(
+  return ForeignFormatError(
       absl::StrCat("not a pyinstrument session: ", importer.json_problem()));
 }
 
-absl::StatusOr<Session> ImportPyiSession(absl::string_view json) {
+absl::StatusOr<ValidSession> ImportPyiSession(absl::string_view json) {
   PYI_RETURN_IF_ERROR(CheckOpening(json));
   std::string padded;
   padded.reserve(json.size() + kPyiSessionPadding);

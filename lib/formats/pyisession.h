@@ -5,7 +5,7 @@
 // Python profile renders through this library's trees, processors and
 // renderers exactly like a native one (`pyi render run.pyisession`).
 //
-//   absl::StatusOr<pyi::Session> session = pyi::ImportPyiSession(text);
+//   absl::StatusOr<pyi::ValidSession> session = pyi::ImportPyiSession(text);
 //   if (!session.ok()) return session.status();
 //   std::string report;
 //   pyi::RenderConsole(*session, pyi::ConsoleOptions(), &report);
@@ -49,12 +49,12 @@
 //
 // What it refuses rather than guesses:
 //   - Not a JSON object with `frame_records` (another JSON document, not
-//     JSON at all, empty input): NotOurFormatError (status.h).
+//     JSON at all, empty input): ForeignFormatError (lib/base/status.h).
 //   - A session of ours that is damaged (wrong types, a record that is not
 //     [stack, time], a negative, non-finite or out-of-range time, a line
 //     number that is not one, JSON errors in a file that names
 //     frame_records, a key repeated in one object, JSON nested deeper than
-//     32 levels): absl::DataLossError naming the record or field. When a
+//     32 levels): CorruptError naming the record or field. When a
 //     file has several problems, the first field in the order start_time,
 //     duration, cpu_time, min_interval, target_description, program,
 //     sys_prefixes, sys_path, frame_records, start_call_stack is named; a
@@ -66,7 +66,7 @@
 //   - Samples from pyinstrument's async mode: a stack ending in "[await]"
 //     (time spent awaiting) or "[out-of-context]" (strict mode) is a
 //     synthetic leaf with its own meaning in pyinstrument's tree, which a
-//     Session cannot express: NotOurFormatError (PYI_ERR_FORMAT) naming the
+//     Session cannot express: FormatError (PYI_ERR_FORMAT) naming the
 //     record.
 //     Record such programs with async_mode="disabled" to import it.
 //
@@ -100,14 +100,18 @@ namespace pyi {
 // do not matter). simdjson reads in blocks and needs them.
 inline constexpr size_t kPyiSessionPadding = 64;
 
-// Parses a .pyisession file's text. The returned Session has passed
-// ValidateSession. Errors as described at the top of this file.
-absl::StatusOr<Session> ImportPyiSession(absl::string_view json);
+// Whether `bytes` start like JSON text (an optional UTF-8 byte order mark,
+// whitespace, then '{'): what import detection hands this reader.
+bool LooksLikePyiSession(absl::string_view bytes);
+
+// Parses a .pyisession file's text. Errors as described at the top of this
+// file.
+absl::StatusOr<ValidSession> ImportPyiSession(absl::string_view json);
 
 // The same, without copying the text: `json.data()` must be followed by
 // kPyiSessionPadding readable bytes, as when the text was read into a
 // buffer that long.
-absl::StatusOr<Session> ImportPaddedPyiSession(absl::string_view json);
+absl::StatusOr<ValidSession> ImportPaddedPyiSession(absl::string_view json);
 
 }  // namespace pyi
 

@@ -9,9 +9,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "lib/base/status.h"
-#include "lib/render/json_writer.h"
-#include "pyinstrument/pyinstrument.h"
+#include "lib/base/json_writer.h"
+#include "lib/base/version.h"
 
 namespace pyi {
 namespace {
@@ -27,7 +26,7 @@ class SpeedscopeWriter {
     MapFrames();
     Raw("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\"");
     Raw(",\"exporter\":");
-    Quoted(absl::StrCat("libpyinstrument ", PYI_VERSION_STRING));
+    Quoted(absl::StrCat("libpyinstrument ", kLibraryVersion));
     Raw(",\"name\":");
     if (!session_.target_description.empty()) {
       Quoted(session_.target_description);
@@ -121,7 +120,7 @@ class SpeedscopeWriter {
     Raw(",\"unit\":\"nanoseconds\",\"startValue\":");
     Raw(absl::AlphaNum(thread.start_offset_ns).Piece());
     Raw(",\"endValue\":");
-    // ValidateSession guarantees that this sum does not overflow.
+    // A ValidSession's threads end before int64 overflows.
     Raw(absl::AlphaNum(thread.start_offset_ns + thread.TotalDurationNs())
             .Piece());
     Raw(",\"samples\":[");
@@ -168,9 +167,8 @@ class SpeedscopeWriter {
 
 }  // namespace
 
-absl::Status WriteSpeedscope(const Session& session, OutputStream& out) {
-  PYI_RETURN_IF_ERROR(ValidateSession(session));
-  return SpeedscopeWriter(session, out).Write();
+absl::Status WriteSpeedscope(const ValidSession& session, OutputStream& out) {
+  return SpeedscopeWriter(*session, out).Write();
 }
 
 }  // namespace pyi

@@ -42,11 +42,9 @@
 
 namespace pyi {
 
-// Writes `session` to `out` in speedscope's format. The session is checked
-// with ValidateSession first (its DataLossError is returned unchanged);
-// otherwise the first error of `out`, if any. After an error `out` may hold
-// part of a file.
-absl::Status WriteSpeedscope(const Session& session, OutputStream& out);
+// Writes `session` to `out` in speedscope's format. Returns the first error
+// of `out`, if any; after an error `out` may hold part of a file.
+absl::Status WriteSpeedscope(const ValidSession& session, OutputStream& out);
 
 }  // namespace pyi
 

@@ -7,9 +7,7 @@
 #include <vector>
 
 #include "absl/numeric/int128.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -595,30 +593,79 @@ class ConsoleWriter {
   const int digits_;
 };
 
-absl::Status BadValue(absl::string_view key, absl::string_view value,
-                      absl::string_view expected) {
-  return BadOptionValue("console", key, value, expected);
+// Reads a regex over file paths into `out` ("hide", "show"), or a glob
+// turned into one ("hide_glob", "show_glob"); it must compile.
+OptionParser::Reader RegexReader(absl::string_view key, std::string* out) {
+  return [key = std::string(key), out](absl::string_view value) {
+    const bool glob = absl::EndsWith(key, "_glob");
+    std::string regex = glob ? GlobToRegex(value) : std::string(value);
+    if (glob && value.empty()) regex.clear();  // no rule, not "match ''"
+    ProcessorOptions probe;
+    probe.hide_regex = regex;
+    if (!ValidateProcessorOptions(probe).ok()) {
+      return BadOptionValue("console", key, regex,
+                            "an ECMAScript regular expression");
+    }
+    *out = std::move(regex);
+    return absl::OkStatus();
+  };
 }
 
-absl::Status ParseBool(absl::string_view key, absl::string_view value,
-                       bool* out) {
-  return ParseBoolOption("console", key, value, out);
-}
-
-std::vector<std::string> SplitList(absl::string_view value) {
-  std::vector<std::string> list;
-  for (absl::string_view entry : absl::StrSplit(value, ';')) {
-    entry = absl::StripAsciiWhitespace(entry);
-    if (!entry.empty()) list.emplace_back(entry);
+// The console renderer's keys; also what ConsoleOptionKeys() lists.
+OptionParser ConsoleParser(ConsoleOptions* options) {
+  OptionParser parser("console");
+  parser.Bool("unicode", &options->unicode)
+      .Bool("color", &options->color)
+      .Choice<ConsoleTimeMode>(
+          "time",
+          {{"seconds", ConsoleTimeMode::kSeconds},
+           {"percent", ConsoleTimeMode::kPercent},
+           {"percent_of_total", ConsoleTimeMode::kPercent}},
+          "seconds or percent", &options->time_mode)
+      .Bool("show_all", &options->show_all)
+      .Bool("timeline", &options->timeline)
+      .Bool("flat", &options->flat)
+      .Choice<FlatTimeMode>(
+          "flat_time",
+          {{"self", FlatTimeMode::kSelf}, {"total", FlatTimeMode::kTotal}},
+          "self or total", &options->flat_time)
+      .Bool("short", &options->short_mode)
+      .Bool("collapse_recursion", &options->collapse_recursion)
+      .Bool("invert", &options->invert)
+      .Percent("threshold", &options->threshold_percent)
+      .Custom("thread",
+              [options](absl::string_view value) {
+                options->threads.clear();
+                if (value != "all") options->threads = SplitOptionList(value);
+                return absl::OkStatus();
+              })
+      .Alias("threads");
+  for (const char* key : {"hide", "show", "hide_glob", "show_glob"}) {
+    parser.Custom(key, RegexReader(key, absl::StartsWith(key, "hide")
+                                            ? &options->hide_regex
+                                            : &options->show_regex));
   }
-  return list;
-}
-
-absl::Status CheckRegex(absl::string_view key, const std::string& regex) {
-  ProcessorOptions probe;
-  probe.hide_regex = regex;
-  if (ValidateProcessorOptions(probe).ok()) return absl::OkStatus();
-  return BadValue(key, regex, "an ECMAScript regular expression");
+  parser
+      .Custom("hide_importlib",
+              [options](absl::string_view value) {
+                options->importlib_patterns = SplitOptionList(value);
+                return absl::OkStatus();
+              })
+      .Custom("timezone",
+              [options](absl::string_view value) -> absl::Status {
+                if (value == "local") {
+                  options->time_zone = absl::LocalTimeZone();
+                } else if (value == "UTC") {
+                  options->time_zone = absl::UTCTimeZone();
+                } else if (!absl::LoadTimeZone(std::string(value),
+                                               &options->time_zone)) {
+                  return BadOptionValue("console", "timezone", value,
+                                        "UTC, local or a time zone name");
+                }
+                return absl::OkStatus();
+              })
+      .Positive("max_depth", &options->max_depth);
+  return parser;
 }
 
 }  // namespace
@@ -626,100 +673,28 @@ absl::Status CheckRegex(absl::string_view key, const std::string& regex) {
 
 absl::Status ParseConsoleOptions(absl::string_view spec,
                                  ConsoleOptions* options) {
-  for (const auto& [key_text, value_text] : SplitRenderOptions(spec)) {
-    const absl::string_view key = key_text;
-    const absl::string_view value = value_text;
-    bool* flag = nullptr;
-    if (key == "unicode") {
-      flag = &options->unicode;
-    } else if (key == "color") {
-      flag = &options->color;
-    } else if (key == "show_all") {
-      flag = &options->show_all;
-    } else if (key == "timeline") {
-      flag = &options->timeline;
-    } else if (key == "flat") {
-      flag = &options->flat;
-    } else if (key == "short") {
-      flag = &options->short_mode;
-    } else if (key == "collapse_recursion") {
-      flag = &options->collapse_recursion;
-    } else if (key == "invert") {
-      flag = &options->invert;
-    }
-    if (flag != nullptr) {
-      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, flag));
-    } else if (key == "time") {
-      if (value == "seconds") {
-        options->time_mode = ConsoleTimeMode::kSeconds;
-      } else if (value == "percent" || value == "percent_of_total") {
-        options->time_mode = ConsoleTimeMode::kPercent;
-      } else {
-        return internal::BadValue(key, value, "seconds or percent");
-      }
-    } else if (key == "flat_time") {
-      if (value == "self") {
-        options->flat_time = FlatTimeMode::kSelf;
-      } else if (value == "total") {
-        options->flat_time = FlatTimeMode::kTotal;
-      } else {
-        return internal::BadValue(key, value, "self or total");
-      }
-    } else if (key == "threshold") {
-      double percent = 0;
-      // The negated comparison also rejects NaN.
-      if (!absl::SimpleAtod(value, &percent) ||
-          !(percent >= 0 && percent <= 100)) {
-        return internal::BadValue(key, value, "a percentage from 0 to 100");
-      }
-      options->threshold_percent = percent;
-    } else if (key == "thread" || key == "threads") {
-      options->threads.clear();
-      if (value != "all") options->threads = internal::SplitList(value);
-    } else if (key == "hide" || key == "show" || key == "hide_glob" ||
-               key == "show_glob") {
-      const bool glob = absl::EndsWith(key, "_glob");
-      std::string regex = glob ? GlobToRegex(value) : std::string(value);
-      if (glob && value.empty()) regex.clear();  // no rule, not "match ''"
-      PYI_RETURN_IF_ERROR(internal::CheckRegex(key, regex));
-      (absl::StartsWith(key, "hide") ? options->hide_regex
-                                     : options->show_regex) = std::move(regex);
-    } else if (key == "hide_importlib") {
-      options->importlib_patterns = internal::SplitList(value);
-    } else if (key == "timezone") {
-      if (value == "local") {
-        options->time_zone = absl::LocalTimeZone();
-      } else if (value == "UTC") {
-        options->time_zone = absl::UTCTimeZone();
-      } else if (!absl::LoadTimeZone(std::string(value), &options->time_zone)) {
-        return internal::BadValue(key, value, "UTC, local or a time zone name");
-      }
-    } else if (key == "max_depth") {
-      uint32_t depth = 0;
-      if (!absl::SimpleAtoi(value, &depth) || depth == 0) {
-        return internal::BadValue(key, value, "a positive integer");
-      }
-      options->max_depth = depth;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown console option '", key,
-          "'; known: unicode, color, time, show_all, timeline, flat, "
-          "flat_time, short, collapse_recursion, invert, threshold, thread, "
-          "hide, show, hide_glob, show_glob, hide_importlib, timezone, "
-          "max_depth"));
-    }
-  }
+  PYI_RETURN_IF_ERROR(internal::ConsoleParser(options).Parse(spec));
   // pyinstrument refuses these combinations too: each view is one layout.
   if (options->flat && (options->timeline || options->invert)) {
-    return absl::InvalidArgumentError(
+    return ArgumentError(
         "console option 'flat' cannot be combined with 'timeline' or "
         "'invert'");
   }
   if (options->invert && options->timeline) {
-    return absl::InvalidArgumentError(
+    return ArgumentError(
         "console option 'invert' cannot be combined with 'timeline'");
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> ConsoleOptionKeys() {
+  ConsoleOptions scratch;
+  return internal::ConsoleParser(&scratch).Keys();
+}
+
+void RenderConsole(const ValidSession& session, const ConsoleOptions& options,
+                   std::string* out) {
+  internal::ConsoleWriter(*session, options, out).Write();
 }
 
 void RenderConsole(const Session& session, const ConsoleOptions& options,

@@ -29,14 +29,14 @@ absl::Status CheckHtmlTemplate() {
   const absl::string_view page = HtmlTemplate();
   const size_t first = page.find(kHtmlSessionPlaceholder);
   if (first == absl::string_view::npos) {
-    return absl::InternalError(
+    return BugError(
         absl::StrCat("the embedded HTML viewer has no ",
                      kHtmlSessionPlaceholder,
                      " placeholder; rebuild it with tools/build_viewer.sh"));
   }
   if (page.find(kHtmlSessionPlaceholder, first + 1) !=
       absl::string_view::npos) {
-    return absl::InternalError(
+    return BugError(
         absl::StrCat("the embedded HTML viewer holds ",
                      kHtmlSessionPlaceholder,
                      " more than once; the session would go to the wrong "
@@ -47,20 +47,15 @@ absl::Status CheckHtmlTemplate() {
 
 absl::Status ParseHtmlOptions(absl::string_view options) {
   if (absl::StripAsciiWhitespace(options).empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
+  return ArgumentError(
       absl::StrCat("the html renderer takes no options (got '", options,
                    "'); choose views and filters on the page"));
 }
 
-absl::Status WriteHtml(const Session& session, OutputStream& out) {
+absl::Status WriteHtml(const ValidSession& session, OutputStream& out) {
   PYI_RETURN_IF_ERROR(CheckHtmlTemplate());
   std::string bytes;
-  absl::Status serialized = SerializeSession(session, &bytes);
-  if (serialized.code() == absl::StatusCode::kInvalidArgument) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot render a damaged session: ", serialized.message()));
-  }
-  PYI_RETURN_IF_ERROR(serialized);
+  PYI_RETURN_IF_ERROR(SerializeSession(session, &bytes));
 
   const absl::string_view page = HtmlTemplate();
   const size_t at = page.find(kHtmlSessionPlaceholder);

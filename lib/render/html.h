@@ -50,11 +50,10 @@ absl::Status CheckHtmlTemplate();
 absl::Status ParseHtmlOptions(absl::string_view options);
 
 // Writes the page for `session` to `out`, streaming: the page is never held
-// in memory whole (the .pb bytes are). Returns absl::InvalidArgumentError for
-// a session ValidateSession rejects (nothing is written then),
-// absl::ResourceExhaustedError for one over the .pb size limit,
-// CheckHtmlTemplate()'s error, or `out`'s error.
-absl::Status WriteHtml(const Session& session, OutputStream& out);
+// in memory whole (the .pb bytes are). Returns a LimitError for a session
+// over the .pb size limit (nothing is written then), CheckHtmlTemplate()'s
+// error, or `out`'s error.
+absl::Status WriteHtml(const ValidSession& session, OutputStream& out);
 
 }  // namespace pyi
 

@@ -6,14 +6,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "lib/base/json_writer.h"
 #include "lib/base/status.h"
-#include "lib/render/json_writer.h"
 #include "lib/render/path_shortener.h"
 #include "lib/render/render_options.h"
 #include "lib/tree/frame_tree.h"
@@ -25,17 +21,6 @@ namespace internal {
 namespace {
 
 constexpr int kSecondsDecimals = 9;  // times are integer nanoseconds
-
-absl::Status BadValue(absl::string_view key, absl::string_view value,
-                      absl::string_view expected) {
-  return BadOptionValue("json", key, value, expected);
-}
-
-absl::Status ParseBool(absl::string_view key, absl::string_view value,
-                       bool* out) {
-  return ParseBoolOption("json", key, value, out);
-}
-
 
 class JsonRenderer {
  public:
@@ -204,45 +189,52 @@ class JsonRenderer {
 }  // namespace
 }  // namespace internal
 
-absl::Status ParseJsonOptions(absl::string_view spec, JsonOptions* options) {
-  bool threads_reset = false;  // the first `thread=` replaces the default
-  for (const auto& [key, value] : SplitRenderOptions(spec)) {
-    if (key == "show_all") {
-      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->show_all));
-    } else if (key == "timeline") {
-      PYI_RETURN_IF_ERROR(internal::ParseBool(key, value, &options->timeline));
-    } else if (key == "threshold") {
-      double percent = 0;
-      // The negated comparison also rejects NaN.
-      if (!absl::SimpleAtod(value, &percent) ||
-          !(percent >= 0 && percent <= 100)) {
-        return internal::BadValue(key, value, "a percentage from 0 to 100");
-      }
-      options->threshold_percent = percent;
-    } else if (key == "thread" || key == "threads") {
-      if (!threads_reset) {
-        options->threads.clear();
-        threads_reset = true;
-      }
-      if (value == "all") {
-        options->threads.clear();
-        continue;
-      }
-      for (absl::string_view thread : absl::StrSplit(value, ';')) {
-        thread = absl::StripAsciiWhitespace(thread);
-        if (!thread.empty()) options->threads.emplace_back(thread);
-      }
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown json option '", key,
-          "'; known: thread, threads, show_all, timeline, threshold"));
-    }
-  }
-  return absl::OkStatus();
+namespace internal {
+namespace {
+
+// The JSON renderer's keys; also what JsonOptionKeys() lists.
+OptionParser JsonParser(JsonOptions* options) {
+  OptionParser parser("json");
+  parser
+      .Custom("thread",
+              // The first thread= replaces the default (every thread); later
+              // ones add to it, and "all" starts over from every thread.
+              [options, reset = false](absl::string_view value) mutable {
+                if (!reset) {
+                  options->threads.clear();
+                  reset = true;
+                }
+                if (value == "all") {
+                  options->threads.clear();
+                  return absl::OkStatus();
+                }
+                for (std::string& thread : SplitOptionList(value)) {
+                  options->threads.push_back(std::move(thread));
+                }
+                return absl::OkStatus();
+              })
+      .Alias("threads")
+      .Bool("show_all", &options->show_all)
+      .Bool("timeline", &options->timeline)
+      .Percent("threshold", &options->threshold_percent);
+  return parser;
 }
 
-absl::Status RenderJson(const Session& session, const JsonOptions& options,
+}  // namespace
+}  // namespace internal
+
+absl::Status ParseJsonOptions(absl::string_view spec, JsonOptions* options) {
+  return internal::JsonParser(options).Parse(spec);
+}
+
+std::vector<std::string> JsonOptionKeys() {
+  JsonOptions scratch;
+  return internal::JsonParser(&scratch).Keys();
+}
+
+absl::Status RenderJson(const ValidSession& valid, const JsonOptions& options,
                         std::string* out) {
+  const Session& session = *valid;
   std::vector<size_t> threads;
   for (size_t i = 0; i < session.threads.size(); ++i) {
     const ThreadSamples& thread = session.threads[i];
@@ -259,7 +251,7 @@ absl::Status RenderJson(const Session& session, const JsonOptions& options,
     }
   }
   if (threads.empty() && !options.threads.empty()) {
-    return absl::InvalidArgumentError(
+    return ArgumentError(
         absl::StrCat("no thread of the session is named or numbered ",
                      absl::StrJoin(options.threads, " or ")));
   }

@@ -82,10 +82,14 @@ struct JsonOptions {
 // absl::InvalidArgumentError naming it.
 absl::Status ParseJsonOptions(absl::string_view spec, JsonOptions* options);
 
-// Appends the JSON of `session` to `out`. `session` must have passed
-// ValidateSession. Returns absl::InvalidArgumentError, leaving `out` as it
-// was, when options.threads names no thread of the session.
-absl::Status RenderJson(const Session& session, const JsonOptions& options,
+// The keys ParseJsonOptions takes ("threads" is another spelling of
+// "thread"): for help texts and the docs.
+std::vector<std::string> JsonOptionKeys();
+
+// Appends the JSON of `session` to `out`. Returns an ArgumentError
+// (lib/base/status.h), leaving `out` as it was, when options.threads names no
+// thread of the session.
+absl::Status RenderJson(const ValidSession& session, const JsonOptions& options,
                         std::string* out);
 
 }  // namespace pyi

@@ -29,7 +29,7 @@ class DistinctList {
 };
 
 absl::Status Overflow(absl::string_view what) {
-  return absl::InvalidArgumentError(
+  return ArgumentError(
       absl::StrCat("cannot combine: the sessions' ", what,
                    " add up past the largest representable time"));
 }
@@ -42,26 +42,27 @@ int64_t FloorMod(int64_t a, int64_t b) {
 
 }  // namespace
 
-absl::StatusOr<Session> CombineSessions(absl::Span<const Session> sessions) {
+absl::StatusOr<ValidSession> CombineSessions(
+    absl::Span<const Session> sessions) {
   std::vector<const Session*> pointers;
   pointers.reserve(sessions.size());
   for (const Session& session : sessions) pointers.push_back(&session);
   return CombineSessions(absl::MakeConstSpan(pointers));
 }
 
-absl::StatusOr<Session> CombineSessions(
+absl::StatusOr<ValidSession> CombineSessions(
     absl::Span<const Session* const> sessions) {
   if (sessions.empty()) {
-    return absl::InvalidArgumentError("cannot combine: no sessions given");
+    return ArgumentError("cannot combine: no sessions given");
   }
   for (size_t i = 0; i < sessions.size(); ++i) {
     if (sessions[i] == nullptr) {
-      return absl::InvalidArgumentError(
+      return ArgumentError(
           absl::StrCat("cannot combine: session ", i, " is null"));
     }
     PYI_RETURN_IF_ERROR(ValidateSession(*sessions[i]));
     if (sessions[i]->clock != sessions[0]->clock) {
-      return absl::InvalidArgumentError(
+      return ArgumentError(
           "cannot combine sessions timed with different clocks");
     }
   }
@@ -156,18 +157,18 @@ absl::StatusOr<Session> CombineSessions(
 
   // Merged threads may now overflow their time sums; say so rather than hand
   // out a session every later stage would refuse.
-  absl::Status valid = ValidateSession(combined);
+  absl::StatusOr<ValidSession> valid = ValidSession::Check(std::move(combined));
   if (!valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot combine: ", valid.message()));
+    return ArgumentError(
+        absl::StrCat("cannot combine: ", valid.status().message()));
   }
-  return combined;
+  return valid;
 }
 
-absl::StatusOr<Session> ResampleSession(const Session& session,
-                                        int64_t new_interval_ns) {
+absl::StatusOr<ValidSession> ResampleSession(const Session& session,
+                                             int64_t new_interval_ns) {
   if (new_interval_ns <= 0 || new_interval_ns <= session.interval_ns) {
-    return absl::InvalidArgumentError(absl::StrCat(
+    return ArgumentError(absl::StrCat(
         "cannot resample to an interval of ", new_interval_ns,
         " ns: it must be coarser than the session's ", session.interval_ns,
         " ns"));
@@ -233,7 +234,9 @@ absl::StatusOr<Session> ResampleSession(const Session& session,
     thread.sample_nodes = std::move(nodes);
     thread.sample_durations_ns = std::move(durations);
   }
-  return out;
+  // Totals, offsets and tries are kept, so this holds; checking it is what
+  // makes the result a ValidSession.
+  return ValidSession::Check(std::move(out));
 }
 
 }  // namespace pyi

@@ -9,13 +9,13 @@
 // Example:
 //
 //   std::vector<pyi::Session> runs = ...;  // e.g. loaded with LoadSession
-//   absl::StatusOr<pyi::Session> all = pyi::CombineSessions(runs);
+//   absl::StatusOr<pyi::ValidSession> all = pyi::CombineSessions(runs);
 //   if (!all.ok()) return all.status();
-//   absl::StatusOr<pyi::Session> coarse =
+//   absl::StatusOr<pyi::ValidSession> coarse =
 //       pyi::ResampleSession(*all, /*new_interval_ns=*/10'000'000);
 //
-// Both functions validate their inputs (ValidateSession) and return a new,
-// valid Session; the inputs are not changed. Thread safety: thread-safe (no
+// Both functions validate their inputs (ValidateSession) and return a new
+// ValidSession; the inputs are not changed. Thread safety: thread-safe (no
 // shared state).
 
 #ifndef PYI_LIB_SESSION_COMBINE_H_
@@ -53,11 +53,12 @@ namespace pyi {
 // different clocks (wall time and CPU time do not add up) or a combination
 // whose times overflow int64; ValidateSession's error (absl::DataLossError)
 // for a damaged input.
-absl::StatusOr<Session> CombineSessions(absl::Span<const Session> sessions);
+absl::StatusOr<ValidSession> CombineSessions(
+    absl::Span<const Session> sessions);
 
 // The same, for sessions that do not sit in one array (the C ABI's handles).
 // No pointer may be null.
-absl::StatusOr<Session> CombineSessions(
+absl::StatusOr<ValidSession> CombineSessions(
     absl::Span<const Session* const> sessions);
 
 // Resamples `session` to `new_interval_ns`, which must be coarser than
@@ -74,8 +75,8 @@ absl::StatusOr<Session> CombineSessions(
 // total time, start offset and stack trie are preserved exactly;
 // interval_ns becomes new_interval_ns. Samples of zero duration vanish (they
 // hold no time). ValidateSession's error for a damaged input.
-absl::StatusOr<Session> ResampleSession(const Session& session,
-                                        int64_t new_interval_ns);
+absl::StatusOr<ValidSession> ResampleSession(const Session& session,
+                                             int64_t new_interval_ns);
 
 }  // namespace pyi
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "lib/base/status.h"
 
 namespace pyi {
 
@@ -80,22 +81,22 @@ bool operator==(const Session& a, const Session& b) {
 
 absl::Status ValidateSession(const Session& session) {
   if (session.strings.empty() || !session.strings[0].empty()) {
-    return absl::DataLossError("string table must start with the empty string");
+    return CorruptError("string table must start with the empty string");
   }
   if (session.interval_ns <= 0) {
-    return absl::DataLossError(
+    return CorruptError(
         absl::StrCat("sampling interval must be positive, got ",
                      session.interval_ns, " ns"));
   }
   if (session.duration_ns < 0) {
-    return absl::DataLossError("session duration is negative");
+    return CorruptError("session duration is negative");
   }
   const size_t string_count = session.strings.size();
   for (size_t i = 0; i < session.frames.size(); ++i) {
     const FrameInfo& frame = session.frames[i];
     if (frame.function >= string_count || frame.file >= string_count ||
         frame.module >= string_count) {
-      return absl::DataLossError(absl::StrCat(
+      return CorruptError(absl::StrCat(
           "frame ", i, " names string ", std::max({frame.function, frame.file,
                                                    frame.module}),
           " but the string table has ", string_count, " entries"));
@@ -105,50 +106,55 @@ absl::Status ValidateSession(const Session& session) {
   for (size_t t = 0; t < session.threads.size(); ++t) {
     const ThreadSamples& thread = session.threads[t];
     if (thread.nodes.empty() || thread.nodes[0] != StackNode{}) {
-      return absl::DataLossError(
+      return CorruptError(
           absl::StrCat("thread ", t, ": stack trie has no root node"));
     }
     for (size_t n = 1; n < thread.nodes.size(); ++n) {
       const StackNode& node = thread.nodes[n];
       if (node.parent >= n) {
-        return absl::DataLossError(absl::StrCat(
+        return CorruptError(absl::StrCat(
             "thread ", t, ": stack node ", n, " has parent ", node.parent,
             ", which does not come before it"));
       }
       if (node.frame >= frame_count) {
-        return absl::DataLossError(absl::StrCat(
+        return CorruptError(absl::StrCat(
             "thread ", t, ": stack node ", n, " names frame ", node.frame,
             " but the frame table has ", frame_count, " entries"));
       }
     }
     if (thread.sample_nodes.size() != thread.sample_durations_ns.size()) {
-      return absl::DataLossError(absl::StrCat(
+      return CorruptError(absl::StrCat(
           "thread ", t, ": ", thread.sample_nodes.size(), " samples but ",
           thread.sample_durations_ns.size(), " durations"));
     }
     int64_t end_ns = std::max<int64_t>(thread.start_offset_ns, 0);
     for (size_t s = 0; s < thread.sample_nodes.size(); ++s) {
       if (thread.sample_nodes[s] >= thread.nodes.size()) {
-        return absl::DataLossError(absl::StrCat(
+        return CorruptError(absl::StrCat(
             "thread ", t, ": sample ", s, " names stack node ",
             thread.sample_nodes[s], " but the trie has ", thread.nodes.size(),
             " nodes"));
       }
       if (thread.sample_durations_ns[s] < 0) {
-        return absl::DataLossError(absl::StrCat(
+        return CorruptError(absl::StrCat(
             "thread ", t, ": sample ", s, " has a negative duration"));
       }
       // Timelines add durations to the start offset; keep that sum (and
       // TotalDurationNs()) free of signed overflow.
       if (__builtin_add_overflow(end_ns, thread.sample_durations_ns[s],
                                  &end_ns)) {
-        return absl::DataLossError(absl::StrCat(
+        return CorruptError(absl::StrCat(
             "thread ", t, ": sample ", s,
             " ends past the largest representable time"));
       }
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<ValidSession> ValidSession::Check(Session session) {
+  PYI_RETURN_IF_ERROR(ValidateSession(session));
+  return ValidSession(std::move(session));
 }
 
 SessionBuilder::SessionBuilder(Session* session) : session_(session) {

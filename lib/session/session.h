@@ -30,13 +30,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "lib/base/clock.h"
+#include "lib/base/version.h"
 
 namespace pyi {
 
@@ -121,7 +124,11 @@ struct Session {
   std::optional<uint64_t> timing_ticks;
   std::string target_description;  // what was profiled, for the report header
   std::string program;             // the host program's command line
-  std::string library_version;     // libpyinstrument version that recorded it
+  // The libpyinstrument version that recorded it. A new Session is this
+  // library's (so a recording has it however it was made: the C ABI, the
+  // C++ Recorder, a SessionBuilder); loaders overwrite it with their file's
+  // value ("" for files of other profilers).
+  std::string library_version = kLibraryVersion;
   // Files under these prefixes are library code; everything else is the
   // application's.
   std::vector<std::string> library_roots;
@@ -157,9 +164,48 @@ struct Session {
 // Checks every index and length: string and frame indices in range, trie
 // parents before children, one duration per sample, no negative duration,
 // no thread whose start offset plus durations overflows int64.
-// Returns absl::DataLossError naming the first problem found. Every loader
-// calls this before handing a Session out, so later stages can index freely.
+// Returns a CorruptError (absl::DataLossError, lib/base/status.h) naming the
+// first problem found. ValidSession::Check runs it; so every loader does,
+// before it hands a session out.
 absl::Status ValidateSession(const Session& session);
+
+// A Session that passed ValidateSession, and cannot be changed while it is
+// wrapped. Renderers and exporters take one, so they index freely and can
+// neither skip the check nor repeat it: the check runs once, where a session
+// is made (the loaders, CombineSessions and ResampleSession, the C ABI when
+// a recording stops), through Check(), the only way to make a non-empty one.
+//
+//   PYI_ASSIGN_OR_RETURN(pyi::ValidSession valid,
+//                        pyi::ValidSession::Check(std::move(session)));
+//   PYI_RETURN_IF_ERROR(pyi::WritePprof(valid, out));
+//   for (const pyi::ThreadSamples& thread : valid->threads) { ... }
+//
+// It reads as a `const Session&` wherever one is asked for (trees,
+// processors). To change it, take the Session out (std::move(valid).Take(),
+// or let it convert) and check again. A moved-from ValidSession may only be
+// destroyed or assigned to.
+class ValidSession {
+ public:
+  // An empty session (no frames, no threads), which is valid.
+  ValidSession() = default;
+
+  // `session` wrapped, or ValidateSession's CorruptError.
+  static absl::StatusOr<ValidSession> Check(Session session);
+
+  const Session& get() const { return session_; }
+  const Session& operator*() const { return session_; }
+  const Session* operator->() const { return &session_; }
+  operator const Session&() const& { return session_; }  // NOLINT: a view
+
+  // Gives the Session up, to change or keep it unchecked.
+  Session Take() && { return std::move(session_); }
+  operator Session() && { return std::move(session_); }  // NOLINT: Take()
+
+ private:
+  explicit ValidSession(Session session) : session_(std::move(session)) {}
+
+  Session session_;
+};
 
 // Builds a Session: interns strings, frames and stacks. Used by importers,
 // by the collector when a run stops, and by tests that need exact sessions.

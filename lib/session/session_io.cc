@@ -77,28 +77,14 @@ void AppendTrailer(std::string* bytes) {
 }
 
 absl::Status Damaged(absl::string_view problem) {
-  return absl::DataLossError(
+  return CorruptError(
       absl::StrCat("damaged libpyinstrument session: ", problem));
 }
 
-// `status` with `prefix` in front of its message, same code and payloads (so
-// that IsNotOurFormat() survives).
-absl::Status WithPrefix(absl::string_view prefix, const absl::Status& status) {
-  absl::Status result(status.code(),
-                      absl::StrCat(prefix, ": ", status.message()));
-  status.ForEachPayload(
-      [&result](absl::string_view type_url, const absl::Cord& payload) {
-        result.SetPayload(type_url, payload);
-      });
-  return result;
-}
-
-// "<what> <path>: <OS reason>" (absl::ErrnoToStatus appends the reason),
-// with the code errno implies (ENOENT -> NotFound, EACCES ->
-// PermissionDenied, ENOSPC -> ResourceExhausted, ...).
+// "<what> <path>: <OS reason>", an IoError (lib/base/status.h).
 absl::Status IoError(int error_number, absl::string_view what,
                      absl::string_view path) {
-  return absl::ErrnoToStatus(error_number, absl::StrCat(what, " ", path));
+  return pyi::IoError(error_number, absl::StrCat(what, " ", path));
 }
 
 // Closes a file descriptor on scope exit unless released.
@@ -302,7 +288,7 @@ absl::Status DecodeThread(size_t t, const format::Thread& in,
   return absl::OkStatus();
 }
 
-absl::StatusOr<Session> DecodeSession(const format::Session& in) {
+absl::StatusOr<ValidSession> DecodeSession(const format::Session& in) {
   Session session;
   session.start_time_unix_ns = in.start_time_unix_ns();
   session.duration_ns = in.duration_ns();
@@ -324,9 +310,34 @@ absl::StatusOr<Session> DecodeSession(const format::Session& in) {
     PYI_RETURN_IF_ERROR(DecodeThread(static_cast<size_t>(t), in.threads(t),
                                      &session.threads[static_cast<size_t>(t)]));
   }
-  absl::Status valid = ValidateSession(session);
-  if (!valid.ok()) return Damaged(valid.message());
-  return session;
+  absl::StatusOr<ValidSession> valid = ValidSession::Check(std::move(session));
+  if (!valid.ok()) return Damaged(valid.status().message());
+  return valid;
+}
+
+// Encodes a session known to be valid.
+absl::Status Encode(const Session& session, std::string* out) {
+  format::Session message;
+  EncodeSession(session, &message);
+  const size_t size = message.ByteSizeLong();
+  if (size > kMaxEncodedBytes) {
+    return LimitError(absl::StrCat("session encodes to ", size,
+                                   " bytes, over the format's limit of ",
+                                   kMaxEncodedBytes, " bytes"));
+  }
+  out->clear();
+  if (!message.SerializeToString(out)) {
+    return BugError("protobuf serialization failed");
+  }
+  AppendTrailer(out);
+  return absl::OkStatus();
+}
+
+absl::Status WriteFile(absl::string_view bytes, const std::string& path) {
+  PYI_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileOutput> file,
+                       AtomicFileOutput::Create(path));
+  PYI_RETURN_IF_ERROR(file->Write(bytes));
+  return file->Commit();
 }
 
 // Reads the format version that follows the magic, before the full parse: a
@@ -346,7 +357,7 @@ absl::StatusOr<uint32_t> PeekFormatVersion(absl::string_view after_header) {
 absl::Status CheckFormatVersion(uint32_t version) {
   if (version == 0) return Damaged("format version 0");
   if (version > kSessionFormatVersion) {
-    return absl::UnimplementedError(absl::StrCat(
+    return VersionError(absl::StrCat(
         "libpyinstrument session format version ", version,
         " is newer than this library reads (version ", kSessionFormatVersion,
         " and older); upgrade libpyinstrument to read it"));
@@ -356,41 +367,41 @@ absl::Status CheckFormatVersion(uint32_t version) {
 
 }  // namespace
 
+absl::Status SerializeSession(const ValidSession& session, std::string* out) {
+  return Encode(*session, out);
+}
+
 absl::Status SerializeSession(const Session& session, std::string* out) {
   absl::Status valid = ValidateSession(session);
   if (!valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("refusing to encode an invalid session: ",
-                     valid.message()));
+    return CorruptError(absl::StrCat("refusing to encode an invalid session: ",
+                                     valid.message()));
   }
-  format::Session message;
-  EncodeSession(session, &message);
-  const size_t size = message.ByteSizeLong();
-  if (size > kMaxEncodedBytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "session encodes to ", size, " bytes, over the format's limit of ",
-        kMaxEncodedBytes, " bytes"));
-  }
-  out->clear();
-  if (!message.SerializeToString(out)) {
-    return absl::InternalError("protobuf serialization failed");
-  }
-  AppendTrailer(out);
-  return absl::OkStatus();
+  return Encode(session, out);
 }
 
-absl::StatusOr<Session> ParseSession(absl::string_view bytes) {
+bool LooksLikeSession(absl::string_view bytes) {
+  return absl::StartsWith(bytes, kHeader) ||
+         absl::StartsWith(bytes, kAutosaveChunkMagic);
+}
+
+absl::StatusOr<ValidSession> ParseSession(absl::string_view bytes) {
   if (bytes.empty()) {
-    return NotOurFormatError("empty file, not a libpyinstrument session");
+    return ForeignFormatError("empty file, not a libpyinstrument session");
   }
-  if (absl::StartsWith(bytes, kAutosaveChunkMagic)) return ParseAutosave(bytes);
+  if (absl::StartsWith(bytes, kAutosaveChunkMagic)) {
+    // Each chunk is checked as it is read; the check of the combined
+    // session is what makes it a ValidSession.
+    PYI_ASSIGN_OR_RETURN(Session combined, ParseAutosave(bytes));
+    return ValidSession::Check(std::move(combined));
+  }
   if (!absl::StartsWith(bytes, kHeader)) {
-    return NotOurFormatError(
+    return ForeignFormatError(
         "not a libpyinstrument session (it does not start with the "
         "session magic)");
   }
   if (bytes.size() > kMaxEncodedBytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
+    return LimitError(absl::StrCat(
         "session of ", bytes.size(), " bytes is over the format's limit of ",
         kMaxEncodedBytes, " bytes"));
   }
@@ -432,18 +443,23 @@ absl::StatusOr<Session> ParseSession(absl::string_view bytes) {
   return DecodeSession(message);
 }
 
-absl::Status SaveSession(const Session& session, const std::string& path) {
-  if (path.empty()) return absl::InvalidArgumentError("empty session path");
+absl::Status SaveSession(const ValidSession& session, const std::string& path) {
+  if (path.empty()) return ArgumentError("empty session path");
   std::string bytes;
   absl::Status encoded = SerializeSession(session, &bytes);
   if (!encoded.ok()) return WithPrefix(absl::StrCat("save ", path), encoded);
-  PYI_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileOutput> file,
-                       AtomicFileOutput::Create(path));
-  PYI_RETURN_IF_ERROR(file->Write(bytes));
-  return file->Commit();
+  return WriteFile(bytes, path);
 }
 
-absl::StatusOr<Session> LoadSession(const std::string& path) {
+absl::Status SaveSession(const Session& session, const std::string& path) {
+  if (path.empty()) return ArgumentError("empty session path");
+  std::string bytes;
+  absl::Status encoded = SerializeSession(session, &bytes);
+  if (!encoded.ok()) return WithPrefix(absl::StrCat("save ", path), encoded);
+  return WriteFile(bytes, path);
+}
+
+absl::StatusOr<ValidSession> LoadSession(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError(errno, "cannot open", path);
   ScopedFd file(fd);
@@ -466,14 +482,14 @@ absl::StatusOr<Session> LoadSession(const std::string& path) {
     }
     if (got == 0) break;
     if (bytes.size() + static_cast<size_t>(got) > kMaxEncodedBytes) {
-      return absl::ResourceExhaustedError(
+      return LimitError(
           absl::StrCat(path, ": file is over the session format's limit of ",
                        kMaxEncodedBytes, " bytes"));
     }
     bytes.append(buffer, static_cast<size_t>(got));
   }
 
-  absl::StatusOr<Session> session = ParseSession(bytes);
+  absl::StatusOr<ValidSession> session = ParseSession(bytes);
   if (!session.ok()) return WithPrefix(path, session.status());
   return session;
 }

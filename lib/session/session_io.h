@@ -2,15 +2,16 @@
 //
 // The writer refuses sessions that ValidateSession() rejects, so every file it
 // writes can be read back. The reader trusts nothing in its input: it checks
-// every index, length and delta before handing out a Session, and it tells
-// callers apart the three ways a file can be unreadable:
+// every index, length and delta before handing out a ValidSession, and it
+// tells callers apart the three ways a file can be unreadable:
 //
 //   * not ours at all (empty, a text file, another format):
-//       absl::InvalidArgumentError marked IsNotOurFormat() (lib/base/status.h);
+//       ForeignFormatError (lib/base/status.h: absl::InvalidArgumentError,
+//       IsNotOurFormat());
 //   * ours but damaged (truncated, corrupted, an index out of range):
-//       absl::DataLossError naming the first problem;
+//       CorruptError (absl::DataLossError) naming the first problem;
 //   * ours but written by a newer library in a newer format version:
-//       absl::UnimplementedError naming both versions.
+//       VersionError (absl::UnimplementedError) naming both versions.
 //
 // Files are saved atomically: a reader (or a crash) sees either the previous
 // file or the complete new one, never a half-written one.
@@ -20,7 +21,7 @@
 //   absl::Status status = pyi::SaveSession(session, "/tmp/run.pb");
 //   if (!status.ok()) return status;  // "cannot create ... /tmp: ..."
 //
-//   absl::StatusOr<pyi::Session> loaded = pyi::LoadSession("/tmp/run.pb");
+//   absl::StatusOr<pyi::ValidSession> loaded = pyi::LoadSession("/tmp/run.pb");
 //   if (pyi::IsNotOurFormat(loaded.status())) { /* try another importer */ }
 //   if (!loaded.ok()) return loaded.status();
 //   for (const pyi::ThreadSamples& thread : loaded->threads) { ... }
@@ -49,11 +50,19 @@ inline constexpr uint32_t kSessionFormatVersion = 1;
 
 // Encodes `session` into `*out` (replacing its contents).
 //
-// Returns absl::InvalidArgumentError if ValidateSession() rejects the session
-// (so no unreadable file is ever written), absl::ResourceExhaustedError if the
-// encoding would exceed protobuf's 2 GiB message limit. `*out` is unspecified
-// on error.
+// Returns a LimitError (absl::ResourceExhaustedError) if the encoding would
+// exceed protobuf's 2 GiB message limit. `*out` is unspecified on error.
+absl::Status SerializeSession(const ValidSession& session, std::string* out);
+
+// The same for a Session not known to be valid (a chunk of a running
+// session, a session a test built): checks it first and returns
+// ValidateSession()'s CorruptError (absl::DataLossError) for a damaged one,
+// so no unreadable file is ever written.
 absl::Status SerializeSession(const Session& session, std::string* out);
+
+// Whether `bytes` start like a `.pb` session or an autosave file (their
+// magic): what ParseSession reads rather than calls foreign.
+bool LooksLikeSession(absl::string_view bytes);
 
 // Decodes and validates a session from the bytes of a `.pb` file.
 //
@@ -62,23 +71,26 @@ absl::Status SerializeSession(const Session& session, std::string* out);
 // sample arrays (one varint byte becomes an int64); the pathological worst
 // case, a file of nothing but empty thread entries, costs a few hundred bytes
 // per 2-byte entry (protobuf's message objects plus ThreadSamples).
-absl::StatusOr<Session> ParseSession(absl::string_view bytes);
+absl::StatusOr<ValidSession> ParseSession(absl::string_view bytes);
 
 // Writes `session` to `path` atomically: the bytes go to a temporary file in
 // the same directory, which is fsync'ed and then renamed over `path`. On error
 // the temporary file is removed and any previous file at `path` is untouched.
 //
-// Errors name `path` (and the OS reason): absl::NotFoundError (no such
+// Errors name `path` (and the OS reason), IoError()s of kind kIo
+// (lib/base/status.h) with the errno's code: absl::NotFoundError (no such
 // directory), absl::PermissionDeniedError, absl::FailedPreconditionError
-// (`path` is a directory), absl::ResourceExhaustedError (disk full, file too
-// large), other errno-derived codes; plus SerializeSession()'s errors.
+// (`path` is a directory), ...; of kind kLimit for a full disk or a file over
+// its size limit; plus SerializeSession()'s errors. (A Session not known to
+// be valid is checked first, as by SerializeSession.)
+absl::Status SaveSession(const ValidSession& session, const std::string& path);
 absl::Status SaveSession(const Session& session, const std::string& path);
 
 // Reads `path` and parses it with ParseSession(). Errors name `path`: IO
 // errors carry the OS reason with an errno-derived code (absl::NotFoundError,
 // absl::PermissionDeniedError, ...); format errors keep ParseSession()'s code
 // and IsNotOurFormat() mark.
-absl::StatusOr<Session> LoadSession(const std::string& path);
+absl::StatusOr<ValidSession> LoadSession(const std::string& path);
 
 // ---- Autosave files ---------------------------------------------------------
 //

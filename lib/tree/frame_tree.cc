@@ -4,25 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/saturating.h"
 
 namespace pyi {
-namespace internal {
-
-// ValidateSession bounds every thread's total, so sums below cannot overflow
-// for validated sessions; saturating keeps unvalidated input from reaching
-// signed overflow (undefined behaviour) all the same, at no measurable cost.
-inline int64_t SaturatingAdd(int64_t a, int64_t b) {
-  int64_t sum;
-  if (__builtin_add_overflow(a, b, &sum)) {
-    return b > 0 ? std::numeric_limits<int64_t>::max()
-                 : std::numeric_limits<int64_t>::min();
-  }
-  return sum;
-}
-
-}  // namespace internal
-
-using internal::SaturatingAdd;
 
 FrameTree::FrameTree(const Session& session, size_t thread_index)
     : session_(&session), thread_index_(thread_index) {

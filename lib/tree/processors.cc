@@ -18,21 +18,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "lib/base/saturating.h"
 
 namespace pyi {
 namespace internal {
 namespace {
-
-// Totals of a validated session cannot overflow; saturating keeps
-// unvalidated input away from signed overflow all the same.
-int64_t SaturatingAddNs(int64_t a, int64_t b) {
-  int64_t sum;
-  if (__builtin_add_overflow(a, b, &sum)) {
-    return b > 0 ? std::numeric_limits<int64_t>::max()
-                 : std::numeric_limits<int64_t>::min();
-  }
-  return sum;
-}
 
 // Marks `index` as no longer part of the tree. Its subtree is left as it is:
 // unreachable nodes cost nothing but arena space.
@@ -363,7 +353,7 @@ void InvertCallers(FrameTree& tree, const ProcessorOptions&) {
     int64_t calls = 0;
     for (uint32_t child : tree.node(index).children) {
       if (tree.node(child).kind == NodeKind::kFrame) {
-        calls = internal::SaturatingAddNs(calls, tree.node(child).total_ns);
+        calls = SaturatingAdd(calls, tree.node(child).total_ns);
       }
     }
     return std::max<int64_t>(0, tree.node(index).total_ns - calls);
@@ -401,7 +391,7 @@ void InvertCallers(FrameTree& tree, const ProcessorOptions&) {
         }
         at = it->second;
         TreeNode& target = inverted.mutable_node(at);
-        target.total_ns = internal::SaturatingAddNs(target.total_ns, own);
+        target.total_ns = SaturatingAdd(target.total_ns, own);
       }
     }
     for (auto it = node.children.rbegin(); it != node.children.rend(); ++it) {

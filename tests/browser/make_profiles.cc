@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -93,12 +94,14 @@ pyi::Session HostileSession() {
   return session;
 }
 
-absl::Status Write(const pyi::Session& session, const std::string& path) {
-  PYI_ASSIGN_OR_RETURN(pyi::ExportFormat format,
+absl::Status Write(pyi::Session session, const std::string& path) {
+  PYI_ASSIGN_OR_RETURN(pyi::ValidSession valid,
+                       pyi::ValidSession::Check(std::move(session)));
+  PYI_ASSIGN_OR_RETURN(const pyi::Format* format,
                        pyi::ExportFormatFromPath(path));
   PYI_ASSIGN_OR_RETURN(std::unique_ptr<pyi::AtomicFileOutput> file,
                        pyi::AtomicFileOutput::Create(path));
-  PYI_RETURN_IF_ERROR(pyi::ExportSession(session, format, *file));
+  PYI_RETURN_IF_ERROR(pyi::ExportSession(valid, *format, *file));
   return file->Commit();
 }
 
@@ -115,7 +118,7 @@ absl::Status Run(int argc, char** argv) {
   if (argc == 4 && std::string(argv[2]) == "-o") {
     PYI_ASSIGN_OR_RETURN(pyi::Session session,
                          pyi::ImportSessionFile(argv[1]));
-    return Write(session, argv[3]);
+    return Write(std::move(session), argv[3]);
   }
   return absl::InvalidArgumentError(usage);
 }

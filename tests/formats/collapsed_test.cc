@@ -7,9 +7,12 @@
 #include "gtest/gtest.h"
 #include "lib/base/output.h"
 #include "lib/session/session.h"
+#include "tests/util/valid_session.h"
 
 namespace pyi {
 namespace {
+
+using ::pyi_testing::Valid;
 
 constexpr int64_t kUs = 1'000;
 
@@ -31,7 +34,7 @@ Session OneThread() {
 std::string Write(const Session& session, CollapsedOptions options = {}) {
   std::string out;
   StringOutput stream(&out);
-  const absl::Status status = WriteCollapsed(session, stream, options);
+  const absl::Status status = WriteCollapsed(Valid(session), stream, options);
   EXPECT_TRUE(status.ok()) << status;
   return out;
 }

@@ -18,9 +18,12 @@
 #include "lib/formats/pprof.h"
 #include "lib/session/session.h"
 #include "tests/util/files.h"
+#include "tests/util/valid_session.h"
 
 namespace pyi {
 namespace {
+
+using ::pyi_testing::Valid;
 
 using ::pyi_testing::TempDir;
 
@@ -69,7 +72,7 @@ std::string WriteProfile(const Session& session) {
   absl::StatusOr<std::unique_ptr<AtomicFileOutput>> file =
       AtomicFileOutput::Create(path);
   EXPECT_TRUE(file.ok()) << file.status();
-  EXPECT_TRUE(WritePprof(session, **file).ok());
+  EXPECT_TRUE(WritePprof(Valid(session), **file).ok());
   EXPECT_TRUE((*file)->Commit().ok());
   return path;
 }

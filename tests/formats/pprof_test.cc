@@ -20,9 +20,12 @@
 #include "lib/formats/gzip.h"
 #include "lib/session/session.h"
 #include "proto/pprof/profile.pb.h"
+#include "tests/util/valid_session.h"
 
 namespace pyi {
 namespace {
+
+using ::pyi_testing::Valid;
 
 namespace pprof = ::pyinstrument::pprof;
 using ::testing::HasSubstr;
@@ -78,7 +81,7 @@ Session SmallSession() {
 std::string Export(const Session& session) {
   std::string bytes;
   StringOutput out(&bytes);
-  const absl::Status status = WritePprof(session, out);
+  const absl::Status status = WritePprof(Valid(session), out);
   EXPECT_TRUE(status.ok()) << status;
   return bytes;
 }
@@ -168,6 +171,8 @@ TEST(PprofTest, RoundTripKeepsEveryStackAndItsTime) {
   EXPECT_THAT(imported->target_description, HasSubstr("small test"));
   EXPECT_THAT(imported->target_description,
               HasSubstr("time from sample type wall/nanoseconds"));
+  // A pprof file names no libpyinstrument version, so none is claimed.
+  EXPECT_EQ(imported->library_version, "");
 }
 
 TEST(PprofTest, RoundTripOfALargeSyntheticSession) {

@@ -229,6 +229,8 @@ TEST(PyiSessionTest, MapsMetadata) {
   ASSERT_EQ(session->threads.size(), 1u);
   EXPECT_EQ(session->threads[0].name, "MainThread");
   EXPECT_EQ(session->SampleCount(), 54u);
+  // Recorded by pyinstrument, not by a libpyinstrument version.
+  EXPECT_EQ(session->library_version, "");
 }
 
 TEST(PyiSessionTest, RoundsTimesToTheNearestNanosecond) {

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "lib/render/render.h"
+#include "lib/formats/formats.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
 
@@ -24,12 +24,13 @@ inline void Check(bool condition, const char* what) {
 
 // What any loader hands out must validate, save and load back equal, and
 // render as a console report.
-inline void CheckAcceptedSession(const Session& session) {
-  Check(ValidateSession(session).ok(), "accepted session is valid");
+inline void CheckAcceptedSession(const ValidSession& session) {
+  Check(ValidateSession(*session).ok(), "accepted session is valid");
   std::string bytes;
   Check(SerializeSession(session, &bytes).ok(), "accepted session saves");
-  absl::StatusOr<Session> reparsed = ParseSession(bytes);
-  Check(reparsed.ok() && *reparsed == session, "save/load round trip");
+  absl::StatusOr<ValidSession> reparsed = ParseSession(bytes);
+  Check(reparsed.ok() && reparsed->get() == session.get(),
+        "save/load round trip");
   std::string text;
   Check(RenderSession(session, "text", "", &text).ok(), "renders as text");
 }

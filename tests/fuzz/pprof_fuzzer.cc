@@ -18,7 +18,7 @@ constexpr uint64_t kFuzzMaxSamples = uint64_t{1} << 16;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<pyi::Session> session =
+  absl::StatusOr<pyi::ValidSession> session =
       pyi::ImportPprof(bytes, kFuzzMaxSamples);
   if (!session.ok()) return 0;
   pyi::fuzz::CheckAcceptedSession(*session);

@@ -9,7 +9,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view json(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<pyi::Session> session = pyi::ImportPyiSession(json);
+  absl::StatusOr<pyi::ValidSession> session = pyi::ImportPyiSession(json);
   if (session.ok()) pyi::fuzz::CheckAcceptedSession(*session);
   return 0;
 }

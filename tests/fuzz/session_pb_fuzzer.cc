@@ -6,13 +6,13 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "lib/render/render.h"
+#include "lib/formats/formats.h"
 #include "lib/session/session_io.h"
 #include "tests/fuzz/fuzz_checks.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<pyi::Session> session = pyi::ParseSession(bytes);
+  absl::StatusOr<pyi::ValidSession> session = pyi::ParseSession(bytes);
   if (!session.ok()) return 0;
   pyi::fuzz::CheckAcceptedSession(*session);
   for (const char* options : {"show_all=1", "timeline=1"}) {

@@ -412,6 +412,7 @@ No samples were recorded.
 
 TEST(ConsoleTest, ThreadWithoutSamplesAndWarnings) {
   Session session;
+  session.library_version.clear();  // a header that names no version
   session.start_time_unix_ns = 1'700'000'000'000'000'000;
   SessionBuilder builder(&session);
   builder.AddThread(7, "").dropped_samples = 3;
@@ -438,6 +439,7 @@ No samples were recorded.
 
 TEST(ConsoleTest, SparseTimingIsAWarning) {
   Session session;
+  session.library_version.clear();  // a header that names no version
   session.start_time_unix_ns = 1'700'000'000'000'000'000;
   session.duration_ns = 117'000'000;
   session.timing_ticks = 1;
@@ -461,6 +463,7 @@ No samples were recorded.
 
 TEST(ConsoleTest, HiddenAndProfilerFramesAreRemoved) {
   Session session;
+  session.library_version.clear();  // a header that names no version
   SessionBuilder builder(&session);
   const uint32_t entry =
       builder.InternFrame("pyi_run", "bindings/run.c", 5, "", kFrameProfiler);
@@ -521,6 +524,7 @@ TEST(ConsoleTest, TimeZoneIsInjected) {
 
 TEST(ConsoleTest, DeepRecursionIsCutAtMaxDepth) {
   Session session;
+  session.library_version.clear();  // a header that names no version
   SessionBuilder builder(&session);
   const uint32_t f = builder.InternFrame("f", "app.c", 3, "", 0);
   builder.AddSample(builder.AddThread(1, "t"),
@@ -546,6 +550,7 @@ Thread t (id 1): 1 sample, 0.001 s
 
 TEST(ConsoleTest, PathsAreShortenedAgainstTheSharedDirectory) {
   Session session;
+  session.library_version.clear();  // a header that names no version
   session.library_roots = {"/usr/lib/"};
   SessionBuilder builder(&session);
   const uint32_t a = builder.InternFrame("a", "/srv/app/a.c", 1, "", 0);

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -12,12 +14,14 @@
 #include "gtest/gtest.h"
 #include "lib/base/output.h"
 #include "lib/formats/formats.h"
-#include "lib/render/render.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
+#include "tests/util/valid_session.h"
 
 namespace pyi {
 namespace {
+
+using ::pyi_testing::Valid;
 
 constexpr absl::string_view kScriptName = "</script><img src=x onerror=alert(1)>";
 constexpr absl::string_view kTemplateName = "{{constructor}}";
@@ -53,7 +57,7 @@ Session Hostile() {
 std::string Render(const Session& session) {
   std::string html;
   StringOutput out(&html);
-  const absl::Status status = WriteHtml(session, out);
+  const absl::Status status = WriteHtml(Valid(session), out);
   EXPECT_TRUE(status.ok()) << status;
   return html;
 }
@@ -137,44 +141,49 @@ TEST(HtmlTest, LargeSessionsEncodeAcrossChunks) {
   EXPECT_EQ(Count(html, absl::Base64Escape(pb)), 1u);
 }
 
+// A damaged session cannot reach the page: WriteHtml takes a ValidSession,
+// which ValidSession::Check refuses to make of one (with DataLoss,
+// PYI_ERR_CORRUPT, as everywhere).
 TEST(HtmlTest, DamagedSessionIsRefusedAndNothingWritten) {
+  static_assert(!std::is_invocable_v<decltype(&WriteHtml), const Session&,
+                                     OutputStream&>);
   Session session = Hostile();
   session.threads[0].sample_nodes[0] = 99;  // no such trie node
-  std::string html;
-  StringOutput out(&html);
-  const absl::Status status = WriteHtml(session, out);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(html.empty());
+  EXPECT_EQ(ValidSession::Check(std::move(session)).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(HtmlTest, RendererTakesNoOptions) {
   std::string out = "untouched";
-  EXPECT_TRUE(RenderSession(Hostile(), "html", " ", &out).ok());
+  EXPECT_TRUE(RenderSession(Valid(Hostile()), "html", " ", &out).ok());
   EXPECT_EQ(Count(out, kHtmlSessionPlaceholder), 0u);
   out = "untouched";
   const absl::Status status =
-      RenderSession(Hostile(), "html", "unicode=false", &out);
+      RenderSession(Valid(Hostile()), "html", "unicode=false", &out);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(out, "untouched");
 }
 
 TEST(HtmlTest, RendererAndExportWriteTheSamePage) {
   std::string rendered;
-  ASSERT_TRUE(RenderSession(Hostile(), "html", "", &rendered).ok());
+  ASSERT_TRUE(RenderSession(Valid(Hostile()), "html", "", &rendered).ok());
   std::string exported;
   StringOutput out(&exported);
-  ASSERT_TRUE(ExportSession(Hostile(), ExportFormat::kHtml, out).ok());
+  ASSERT_TRUE(
+      ExportSession(Valid(Hostile()), **ExportFormatFromName("html"), out)
+          .ok());
   EXPECT_EQ(rendered, exported);
   EXPECT_EQ(rendered, Render(Hostile()));
 }
 
 TEST(HtmlTest, FormatIsKnownByNameAndExtension) {
-  EXPECT_EQ(*ExportFormatFromName("HTML"), ExportFormat::kHtml);
-  EXPECT_EQ(*ExportFormatFromName("htm"), ExportFormat::kHtml);
-  EXPECT_EQ(*ExportFormatFromPath("out/Demo.HTML"), ExportFormat::kHtml);
-  EXPECT_EQ(*ExportFormatFromPath("report.htm"), ExportFormat::kHtml);
-  EXPECT_EQ(ExportFormatName(ExportFormat::kHtml), "html");
-  EXPECT_FALSE(IsBinaryFormat(ExportFormat::kHtml));
+  const Format* html = *ExportFormatFromName("html");
+  EXPECT_EQ(*ExportFormatFromName("HTML"), html);
+  EXPECT_EQ(*ExportFormatFromName("htm"), html);
+  EXPECT_EQ(*ExportFormatFromPath("out/Demo.HTML"), html);
+  EXPECT_EQ(*ExportFormatFromPath("report.htm"), html);
+  EXPECT_EQ(html->name, "html");
+  EXPECT_FALSE(html->binary);
 }
 
 // A stream that fails after its first write: the error comes back, once.
@@ -191,7 +200,7 @@ class FailingOutput final : public OutputStream {
 
 TEST(HtmlTest, OutputErrorsAreReturned) {
   FailingOutput out;
-  const absl::Status status = WriteHtml(Hostile(), out);
+  const absl::Status status = WriteHtml(Valid(Hostile()), out);
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(status.message(), "disk on fire");
 }

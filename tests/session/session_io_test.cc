@@ -254,7 +254,8 @@ TEST(SessionIoTest, SerializeRefusesInvalidSession) {
   session.threads[0].sample_nodes[0] = 42;
   std::string bytes;
   absl::Status status = SerializeSession(session, &bytes);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  // A damaged session is DataLoss (PYI_ERR_CORRUPT) wherever it is refused.
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(status.message()), HasSubstr("stack node 42"));
 }
 
@@ -827,7 +828,7 @@ TEST_F(SessionFileTest, InvalidSessionKeepsPreviousFile) {
   Session invalid = MakeSmallSession();
   invalid.frames[0].function = 99;
   absl::Status status = SaveSession(invalid, path);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(status.message()), HasSubstr(path));
   EXPECT_EQ(Listing(), std::set<std::string>{"run.pb"});
   absl::StatusOr<Session> loaded = LoadSession(path);

@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -239,6 +241,57 @@ TEST(ValidateSessionTest, DurationSumOverflow) {
 }
 
 // SparseTiming: at least ten intervals, and fewer ticks than half of them.
+TEST(ValidSessionTest, CheckWrapsValidSessionsAndRefusesDamagedOnes) {
+  absl::StatusOr<ValidSession> valid = ValidSession::Check(MakeSmallSession());
+  ASSERT_TRUE(valid.ok()) << valid.status();
+  EXPECT_EQ(valid->get(), MakeSmallSession());
+  EXPECT_EQ((*valid)->threads.size(), MakeSmallSession().threads.size());
+
+  Session damaged = MakeSmallSession();
+  damaged.threads[0].sample_nodes[0] = 99;
+  const absl::StatusOr<ValidSession> refused =
+      ValidSession::Check(std::move(damaged));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("99"));
+}
+
+// Whatever makes a Session (the C ABI, the C++ Recorder, a SessionBuilder)
+// records this library's version; loaders overwrite it with the file's.
+TEST(SessionTest, NewSessionsCarryTheLibraryVersion) {
+  EXPECT_EQ(Session().library_version, kLibraryVersion);
+  Session built;
+  SessionBuilder builder(&built);
+  builder.AddSample(builder.AddThread(1, "main"), {}, 1);
+  EXPECT_EQ(built.library_version, "1.0.0");
+}
+
+TEST(ValidSessionTest, EmptyIsValid) {
+  const ValidSession empty;
+  EXPECT_TRUE(ValidateSession(*empty).ok());
+  EXPECT_EQ(*empty, Session());
+}
+
+// Code written for Session keeps working with what loaders now return.
+TEST(ValidSessionTest, ReadsAndUnwrapsAsASession) {
+  absl::StatusOr<ValidSession> valid = ValidSession::Check(MakeSmallSession());
+  ASSERT_TRUE(valid.ok());
+  const Session& view = *valid;
+  EXPECT_EQ(&view, &valid->get());
+  const auto count = [](const Session& session) {
+    return session.SampleCount();
+  };
+  EXPECT_EQ(count(*valid), MakeSmallSession().SampleCount());
+
+  const absl::StatusOr<Session> unwrapped =
+      ValidSession::Check(MakeSmallSession());
+  ASSERT_TRUE(unwrapped.ok());
+  EXPECT_EQ(*unwrapped, MakeSmallSession());
+  Session taken = *std::move(valid);
+  EXPECT_EQ(taken, MakeSmallSession());
+  taken.threads.clear();  // a Session again: changing it is allowed
+  EXPECT_EQ(std::move(*ValidSession::Check(taken)).Take(), taken);
+}
+
 TEST(SessionTest, SparseTimingNeedsATimingThreadTenIntervalsAndFewTicks) {
   Session session;
   session.interval_ns = 1'000'000;

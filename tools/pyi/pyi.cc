@@ -1,16 +1,16 @@
 // pyi: the libpyinstrument command line.
 //
-//   pyi render FILE [-r text|json|html] [-o OUT] [-p key=value]... [flags]
+//   pyi render FILE [-r RENDERER] [-o OUT] [-p key=value]... [flags]
 //   pyi info FILE
 //   pyi convert FILE -o OUT [--to FORMAT]
 //   pyi combine A B ... -o OUT.pb
 //   pyi resample FILE --interval SECONDS -o OUT.pb
 //
 // Every input FILE may be any format lib/formats imports, detected by
-// content: a .pb session, a pprof profile (gzipped or raw), a pyinstrument
-// session JSON. `convert` writes the format --to names, or the one OUT's
-// extension implies (lib/formats/formats.h): session, pprof, speedscope,
-// chrome, collapsed, text, json, html.
+// content. `render` uses a renderer (-r, or the one OUT's ending selects,
+// else text); `convert` writes the format --to names, or the one OUT's
+// ending selects. Names, endings and the lists in --help all come from the
+// table of formats (lib/formats/formats.h).
 //
 // `pyi SUBCOMMAND --help` lists each subcommand's flags. The command line is
 // parsed by CLI11, which gives subcommands, short and long aliases,
@@ -50,8 +50,8 @@
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/base/output.h"
+#include "lib/base/status.h"
 #include "lib/formats/formats.h"
-#include "lib/render/render.h"
 #include "lib/session/combine.h"
 #include "lib/session/session.h"
 #include "lib/session/session_io.h"
@@ -75,12 +75,21 @@ int Fail(int exit_code, absl::string_view message) {
   return exit_code;
 }
 
-// Library errors: options the user gave that a renderer refuses are usage
-// errors; everything else (files, damage) happened at run time.
-int FailStatus(const absl::Status& status, bool invalid_argument_is_usage) {
-  const bool usage = invalid_argument_is_usage &&
-                     status.code() == absl::StatusCode::kInvalidArgument;
-  return Fail(usage ? kUsageError : kRuntimeError, status.message());
+// Errors from the work on the files (reading, writing, combining them):
+// runtime errors, whatever their kind.
+int FailStatus(const absl::Status& status) {
+  return Fail(kRuntimeError, status.message());
+}
+
+// Errors from what the command line asked for (a format's name, a renderer
+// and its options): usage errors when the library says the request itself
+// was impossible (ErrorKind::kInvalidArgument, lib/base/status.h), runtime
+// errors otherwise.
+int FailRequest(const absl::Status& status) {
+  return Fail(ErrorKindOf(status) == ErrorKind::kInvalidArgument
+                  ? kUsageError
+                  : kRuntimeError,
+              status.message());
 }
 
 bool IsStdout(const std::string& path) { return path.empty() || path == "-"; }
@@ -96,18 +105,18 @@ int WriteText(const std::string& text, const std::string& path) {
   // Atomic, as for convert: a failed write leaves no half-written report.
   absl::StatusOr<std::unique_ptr<AtomicFileOutput>> file =
       AtomicFileOutput::Create(path);
-  if (!file.ok()) return FailStatus(file.status(), false);
+  if (!file.ok()) return FailStatus(file.status());
   absl::Status written = (*file)->Write(text);
   if (written.ok()) written = (*file)->Commit();
-  return written.ok() ? 0 : FailStatus(written, false);
+  return written.ok() ? 0 : FailStatus(written);
 }
 
 // Writes a session as a .pb file: atomically to a path, or to stdout when it
 // is not a terminal (binary on a terminal helps nobody and may upset it).
-int WriteSession(const Session& session, const std::string& path) {
+int WriteSession(const ValidSession& session, const std::string& path) {
   if (!IsStdout(path)) {
     const absl::Status saved = SaveSession(session, path);
-    return saved.ok() ? 0 : FailStatus(saved, false);
+    return saved.ok() ? 0 : FailStatus(saved);
   }
   if (isatty(STDOUT_FILENO)) {
     return Fail(kUsageError,
@@ -116,7 +125,7 @@ int WriteSession(const Session& session, const std::string& path) {
   }
   std::string bytes;
   const absl::Status serialized = SerializeSession(session, &bytes);
-  if (!serialized.ok()) return FailStatus(serialized, false);
+  if (!serialized.ok()) return FailStatus(serialized);
   return WriteText(bytes, "-");
 }
 
@@ -156,15 +165,39 @@ struct RenderArgs {
   CLI::Option* threshold_option = nullptr;
 };
 
-// The renderer -o implies when -r is absent.
+// The renderer -o's ending selects when -r is absent, else text.
 std::string InferRenderer(const RenderArgs& args) {
   if (!args.renderer.empty()) return args.renderer;
-  if (absl::EndsWithIgnoreCase(args.output, ".json")) return "json";
-  if (absl::EndsWithIgnoreCase(args.output, ".html") ||
-      absl::EndsWithIgnoreCase(args.output, ".htm")) {
-    return "html";
+  const Format* format = RendererFromPath(args.output);
+  return format != nullptr ? std::string(format->name) : "text";
+}
+
+// Whether `renderer` names the text renderer (by any of its names).
+bool IsTextRenderer(const std::string& renderer) {
+  const absl::StatusOr<const Format*> format = RendererFromName(renderer);
+  return format.ok() && (*format)->name == "text";
+}
+
+// Every name of every renderer, for -r's check.
+std::vector<std::string> RendererNamesAndAliases() {
+  std::vector<std::string> names;
+  for (const Format& format : Formats()) {
+    if (!format.is_renderer()) continue;
+    names.emplace_back(format.name);
+    for (absl::string_view alias : format.aliases) names.emplace_back(alias);
   }
-  return "text";
+  return names;
+}
+
+// ".txt: text; .json: json; .html, .htm: html": what -o selects without -r.
+std::string RendererEndings() {
+  std::vector<std::string> items;
+  for (const Format& format : Formats()) {
+    if (!format.is_renderer() || format.endings.empty()) continue;
+    items.push_back(
+        absl::StrCat(absl::StrJoin(format.endings, ", "), ": ", format.name));
+  }
+  return absl::StrJoin(items, "; ");
 }
 
 std::string RenderOptions(const RenderArgs& args, const std::string& renderer) {
@@ -200,7 +233,7 @@ std::string RenderOptions(const RenderArgs& args, const std::string& renderer) {
   }
   if (args.color_option->count() > 0) {
     add("color", args.color ? "true" : "false");
-  } else if ((renderer == "text" || renderer == "console") && !color_named &&
+  } else if (IsTextRenderer(renderer) && !color_named &&
              IsStdout(args.output) && isatty(STDOUT_FILENO)) {
     // Color by default only where a person reads it.
     add("color", "true");
@@ -217,12 +250,12 @@ int Render(const RenderArgs& args) {
                                   options, "\n"),
                      "-");
   }
-  absl::StatusOr<Session> session = ImportSessionFile(args.file);
-  if (!session.ok()) return FailStatus(session.status(), false);
+  absl::StatusOr<ValidSession> session = ImportSessionFile(args.file);
+  if (!session.ok()) return FailStatus(session.status());
   std::string report;
   const absl::Status rendered =
       RenderSession(*session, renderer, options, &report);
-  if (!rendered.ok()) return FailStatus(rendered, true);
+  if (!rendered.ok()) return FailRequest(rendered);
   return WriteText(report, args.output);
 }
 
@@ -232,7 +265,7 @@ std::string Seconds(int64_t ns) {
 
 int Info(const std::string& path) {
   absl::StatusOr<Session> loaded = ImportSessionFile(path);
-  if (!loaded.ok()) return FailStatus(loaded.status(), false);
+  if (!loaded.ok()) return FailStatus(loaded.status());
   const Session& session = *loaded;
   std::string out;
   absl::StrAppend(&out, "file:              ", path, "\n");
@@ -284,11 +317,11 @@ int Combine(const std::vector<std::string>& files, const std::string& output) {
   sessions.reserve(files.size());
   for (const std::string& file : files) {
     absl::StatusOr<Session> loaded = ImportSessionFile(file);
-    if (!loaded.ok()) return FailStatus(loaded.status(), false);
+    if (!loaded.ok()) return FailStatus(loaded.status());
     sessions.push_back(*std::move(loaded));
   }
-  absl::StatusOr<Session> combined = CombineSessions(sessions);
-  if (!combined.ok()) return FailStatus(combined.status(), false);
+  absl::StatusOr<ValidSession> combined = CombineSessions(sessions);
+  if (!combined.ok()) return FailStatus(combined.status());
   return WriteSession(*combined, output);
 }
 
@@ -303,17 +336,17 @@ int Resample(const std::string& file, double interval_s,
                              " s is not a usable interval (1 ns to ~292 "
                              "years)"));
   }
-  absl::StatusOr<Session> loaded = ImportSessionFile(file);
-  if (!loaded.ok()) return FailStatus(loaded.status(), false);
-  absl::StatusOr<Session> resampled =
+  absl::StatusOr<ValidSession> loaded = ImportSessionFile(file);
+  if (!loaded.ok()) return FailStatus(loaded.status());
+  absl::StatusOr<ValidSession> resampled =
       ResampleSession(*loaded, static_cast<int64_t>(interval_ns));
-  if (!resampled.ok()) return FailStatus(resampled.status(), false);
+  if (!resampled.ok()) return FailStatus(resampled.status());
   return WriteSession(*resampled, output);
 }
 
 int Convert(const std::string& input, const std::string& output,
             const std::string& to) {
-  absl::StatusOr<ExportFormat> format =
+  absl::StatusOr<const Format*> format =
       absl::InvalidArgumentError("no format");
   if (!to.empty()) {
     format = ExportFormatFromName(to);
@@ -323,31 +356,30 @@ int Convert(const std::string& input, const std::string& output,
   } else {
     format = ExportFormatFromPath(output);
   }
-  if (!format.ok()) return FailStatus(format.status(), true);
-  if (IsStdout(output) && IsBinaryFormat(*format) && isatty(STDOUT_FILENO)) {
+  if (!format.ok()) return FailRequest(format.status());
+  if (IsStdout(output) && (*format)->binary && isatty(STDOUT_FILENO)) {
     return Fail(kUsageError,
-                absl::StrCat("refusing to write binary ",
-                             ExportFormatName(*format),
+                absl::StrCat("refusing to write binary ", (*format)->name,
                              " output to a terminal; give -o FILE or "
                              "redirect stdout"));
   }
-  absl::StatusOr<Session> session = ImportSessionFile(input);
-  if (!session.ok()) return FailStatus(session.status(), false);
+  absl::StatusOr<ValidSession> session = ImportSessionFile(input);
+  if (!session.ok()) return FailStatus(session.status());
   if (IsStdout(output)) {
     StdioOutput out(stdout, "<stdout>");
-    absl::Status written = ExportSession(*session, *format, out);
+    absl::Status written = ExportSession(*session, **format, out);
     if (written.ok() && std::fflush(stdout) != 0) {
-      written = absl::ErrnoToStatus(errno, "cannot write <stdout>");
+      written = IoError(errno, "cannot write <stdout>");
     }
-    return written.ok() ? 0 : FailStatus(written, false);
+    return written.ok() ? 0 : FailStatus(written);
   }
   // Atomic: a failed conversion leaves no half-written OUT behind.
   absl::StatusOr<std::unique_ptr<AtomicFileOutput>> file =
       AtomicFileOutput::Create(output);
-  if (!file.ok()) return FailStatus(file.status(), false);
-  absl::Status written = ExportSession(*session, *format, **file);
+  if (!file.ok()) return FailStatus(file.status());
+  absl::Status written = ExportSession(*session, **format, **file);
   if (written.ok()) written = (*file)->Commit();
-  return written.ok() ? 0 : FailStatus(written, false);
+  return written.ok() ? 0 : FailStatus(written);
 }
 
 // A CLI11 check: a number in [low, high] (or above `low` when `open_low`).
@@ -382,8 +414,12 @@ int Main(int argc, char** argv) {
                              absl::StrJoin(kSubcommands, ", ")));
   }
 
-  CLI::App app{"pyi: render, inspect, convert, combine and resample "
-               "profiles (.pb sessions, pprof, pyinstrument JSON)",
+  // What every FILE may be: the formats the table reads.
+  const std::string profile =
+      absl::StrCat("Profile: a ", ReadableFormatNouns());
+  CLI::App app{absl::StrCat("pyi: render, inspect, convert, combine and "
+                            "resample profiles (",
+                            ReadableFormatNouns(), ")"),
                "pyi"};
   app.require_subcommand(1);
   app.fallthrough(false);
@@ -391,13 +427,14 @@ int Main(int argc, char** argv) {
   RenderArgs render_args;
   CLI::App* render =
       app.add_subcommand("render", "Render a session as a report");
-  render->add_option("FILE", render_args.file, "Profile: .pb session, pprof or pyinstrument JSON")
+  render->add_option("FILE", render_args.file, profile)
       ->required();
   render
       ->add_option("-r,--renderer", render_args.renderer,
-                   "Renderer; default: from -o's extension (.json: json, "
-                   ".html: html), else text")
-      ->check(CLI::IsMember({"text", "console", "json", "html"}));
+                   absl::StrCat("Renderer: ", RendererNames(),
+                                "; default: from -o's ending (",
+                                RendererEndings(), "), else text"))
+      ->check(CLI::IsMember(RendererNamesAndAliases()));
   render->add_option("-o,--output", render_args.output,
                      "Write here instead of stdout ('-': stdout)");
   render->add_option("-p,--option", render_args.options,
@@ -448,30 +485,28 @@ int Main(int argc, char** argv) {
 
   std::string info_file;
   CLI::App* info = app.add_subcommand("info", "Print a session's metadata");
-  info->add_option("FILE", info_file, "Profile: .pb session, pprof or pyinstrument JSON")->required();
+  info->add_option("FILE", info_file, profile)->required();
 
   std::string convert_input, convert_output, convert_to;
   CLI::App* convert = app.add_subcommand(
       "convert", "Convert a profile to another format");
-  convert->add_option("FILE", convert_input,
-                      "Input: .pb session, pprof profile or pyinstrument "
-                      "JSON")
-      ->required();
+  convert->add_option("FILE", convert_input, profile)->required();
   convert
       ->add_option("-o,--output", convert_output,
                    "Output file ('-': stdout; binary formats not to a "
                    "terminal)")
       ->required();
   convert->add_option("--to", convert_to,
-                      "Format: session, pprof, speedscope, chrome, "
-                      "collapsed, text, json, html; default: from -o's extension");
+                      absl::StrCat("Format: ", WritableFormatNames(),
+                                   "; default: from -o's ending"));
 
   std::vector<std::string> combine_files;
   std::string combine_output;
   CLI::App* combine = app.add_subcommand(
       "combine", "Combine sessions into one (threads with the same id and "
                  "name are merged)");
-  combine->add_option("FILES", combine_files, "Profiles: .pb sessions, pprof or pyinstrument JSON")
+  combine->add_option("FILES", combine_files,
+                      absl::StrCat("Profiles, each a ", ReadableFormatNouns()))
       ->required();
   combine
       ->add_option("-o,--output", combine_output,
@@ -482,7 +517,7 @@ int Main(int argc, char** argv) {
   double resample_interval = 0;
   CLI::App* resample = app.add_subcommand(
       "resample", "Resample a session to a coarser interval");
-  resample->add_option("FILE", resample_file, "Profile: .pb session, pprof or pyinstrument JSON")
+  resample->add_option("FILE", resample_file, profile)
       ->required();
   resample
       ->add_option("--interval", resample_interval,

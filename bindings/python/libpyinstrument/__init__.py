@@ -178,8 +178,8 @@ class Profiler:
         return self._last_session
 
     def output(self, renderer="text", **options):
-        """The report of the last session from a named renderer ("text",
-        "json", "html"), with renderer options as keywords."""
+        """The report of the last session from a named renderer
+        (renderers: text, json, html), with renderer options as keywords."""
         spec = ",".join(f"{key}={_option_value(value)}"
                         for key, value in options.items() if value is not None)
         return self._require_session().render(renderer, spec)
@@ -219,8 +219,9 @@ class Profiler:
         self._require_session().save(os.fspath(path))
 
     def export(self, path, format=None):
-        """Writes the last session in an interchange format (pprof,
-        speedscope, chrome, collapsed, ...), inferred from the path when
+        """Writes the last session in a format (formats: session, pprof,
+        speedscope, chrome, collapsed, text, json, html; other names and the
+        endings in the README's Formats), inferred from the path when
         format is None."""
         self._require_session().export(os.fspath(path), format)
 

@@ -25,8 +25,8 @@
 //
 // Thread safety: thread-compatible.
 
-#ifndef PYI_LIB_RENDER_JSON_WRITER_H_
-#define PYI_LIB_RENDER_JSON_WRITER_H_
+#ifndef PYI_LIB_BASE_JSON_WRITER_H_
+#define PYI_LIB_BASE_JSON_WRITER_H_
 
 #include <cstdint>
 #include <string>
@@ -87,4 +87,4 @@ class JsonWriter {
 
 }  // namespace pyi
 
-#endif  // PYI_LIB_RENDER_JSON_WRITER_H_
+#endif  // PYI_LIB_BASE_JSON_WRITER_H_

@@ -1,4 +1,4 @@
-#include "lib/render/json_writer.h"
+#include "lib/base/json_writer.h"
 
 #include <cmath>
 #include <cstdio>
