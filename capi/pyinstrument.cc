@@ -471,9 +471,6 @@ pyi_status pyi_session_set_autosave(pyi_session* session, const char* path,
   if (off) return PYI_OK;
   absl::StatusOr<std::unique_ptr<pyi::Autosave>> autosave =
       pyi::Autosave::Start(session->recorder.get(), path, interval_ns);
-  if (autosave.status().code() == absl::StatusCode::kUnavailable) {
-    return Fail(PYI_ERR_IO, autosave.status().message());
-  }
   if (!autosave.ok()) return FromStatus(autosave.status());
   session->autosave = *std::move(autosave);
   return PYI_OK;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/status.h"
 #include "lib/session/session_io.h"
 
 namespace pyi {
@@ -29,10 +30,7 @@ absl::StatusOr<std::unique_ptr<Autosave>> Autosave::Start(
                       O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
                       0666);
   if (fd < 0) {
-    const int error_number = errno;
-    return absl::UnavailableError(
-        absl::StrCat("cannot create the autosave file ", path, ": ",
-                     std::strerror(error_number)));
+    return IoError(errno, absl::StrCat("cannot create the autosave file ", path));
   }
   std::unique_ptr<Autosave> autosave(
       new Autosave(recorder, path, fd, interval_ns));

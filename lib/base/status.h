@@ -78,11 +78,6 @@ absl::Status FormatError(absl::string_view message);
 // JSON): as FormatError, and IsForeignFormat() is true, so a caller that
 // tries several readers knows to try the next one.
 absl::Status ForeignFormatError(absl::string_view message);
-// The older name of ForeignFormatError, which the autosave reader
-// (ParseAutosave) still uses.
-inline absl::Status NotOurFormatError(absl::string_view message) {
-  return ForeignFormatError(message);
-}
 // absl::UnimplementedError.
 absl::Status VersionError(absl::string_view message);
 // absl::ResourceExhaustedError.

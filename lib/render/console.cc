@@ -697,9 +697,5 @@ void RenderConsole(const ValidSession& session, const ConsoleOptions& options,
   internal::ConsoleWriter(*session, options, out).Write();
 }
 
-void RenderConsole(const Session& session, const ConsoleOptions& options,
-                   std::string* out) {
-  internal::ConsoleWriter(session, options, out).Write();
-}
 
 }  // namespace pyi

@@ -137,15 +137,6 @@ std::vector<std::string> ConsoleOptionKeys();
 void RenderConsole(const ValidSession& session, const ConsoleOptions& options,
                    std::string* out);
 
-// The same for a Session the caller knows to be valid without a ValidSession
-// to show for it: one that Recorder::Stop() returned (valid by
-// construction). Indexes freely: a damaged session is undefined behaviour.
-// TODO(lead): remove once tests/collect/memory_test.cc, its last caller,
-// renders a ValidSession (lib/collect and its tests were out of bounds for
-// the change that added ValidSession).
-void RenderConsole(const Session& session, const ConsoleOptions& options,
-                   std::string* out);
-
 }  // namespace pyi
 
 #endif  // PYI_LIB_RENDER_CONSOLE_H_

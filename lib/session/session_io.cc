@@ -547,7 +547,7 @@ absl::StatusOr<Session> ParseAutosave(absl::string_view bytes,
   if (info == nullptr) info = &local;
   *info = AutosaveLoadInfo();
   if (!absl::StartsWith(bytes, kAutosaveChunkMagic)) {
-    return NotOurFormatError(
+    return ForeignFormatError(
         "not a libpyinstrument autosave file (no chunk magic)");
   }
   std::vector<Session> chunks;

@@ -204,10 +204,10 @@ TEST(AutosaveTest, Errors) {
   options.interval_ns = kMs;
   auto recorder = Recorder::Start(options);
   ASSERT_TRUE(recorder.ok());
-  EXPECT_EQ(Autosave::Start(recorder->get(), "/nonexistent-dir/x", kMs)
-                .status()
-                .code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorKindOf(
+                Autosave::Start(recorder->get(), "/nonexistent-dir/x", kMs)
+                    .status()),
+            ErrorKind::kIo);
   EXPECT_EQ(Autosave::Start(recorder->get(), TempPath("e"), 0).status().code(),
             absl::StatusCode::kInvalidArgument);
   auto autosave = Autosave::Start(recorder->get(), TempPath("e"), kMs);

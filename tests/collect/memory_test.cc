@@ -137,8 +137,10 @@ TEST(MemoryTest, TenMinutesAtTenKilohertzStaysUnderTheCap) {
 
   ConsoleOptions options;
   options.color = false;
+  absl::StatusOr<ValidSession> valid = ValidSession::Check(std::move(session));
+  ASSERT_TRUE(valid.ok()) << valid.status();
   std::string report;
-  RenderConsole(session, options, &report);
+  RenderConsole(*valid, options, &report);
   const std::string warning = absl::StrCat(
       "Warning:   ", dropped, " samples dropped (memory cap reached)");
   EXPECT_NE(report.find(warning), std::string::npos)

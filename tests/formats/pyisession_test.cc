@@ -18,6 +18,7 @@
 #include "lib/formats/formats.h"
 #include "lib/render/console.h"
 #include "lib/session/session.h"
+#include "tests/util/valid_session.h"
 
 namespace pyi {
 namespace {
@@ -52,7 +53,7 @@ std::string Console(const Session& session, bool show_all = false) {
   options.time_zone = absl::UTCTimeZone();
   options.show_all = show_all;
   std::string out;
-  RenderConsole(session, options, &out);
+  RenderConsole(pyi_testing::Valid(session), options, &out);
   return out;
 }
 

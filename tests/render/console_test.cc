@@ -12,6 +12,7 @@
 #include "benchmarks/synthetic_session.h"
 #include "gtest/gtest.h"
 #include "lib/session/session.h"
+#include "tests/util/valid_session.h"
 
 namespace pyi {
 namespace {
@@ -80,7 +81,7 @@ std::string Golden(const char* text) {
 
 std::string Render(const Session& session, const ConsoleOptions& options) {
   std::string out;
-  RenderConsole(session, options, &out);
+  RenderConsole(pyi_testing::Valid(session), options, &out);
   return out;
 }
 
