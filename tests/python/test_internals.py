@@ -22,8 +22,13 @@ def recurse(n, leaf):
     return recurse(n - 1, leaf)
 
 
+# Long enough for sample mode's timing thread to win the GIL several times
+# on a busy machine (sample mode's tests use the same).
+SAMPLED_SECONDS = 0.25
+
+
 def generator_body():
-    spin(0.12)
+    spin(SAMPLED_SECONDS)
     yield 1
 
 
@@ -32,7 +37,7 @@ def drives_generator():
 
 
 def slow_key(value):
-    spin(0.04)
+    spin(SAMPLED_SECONDS / 3)
     return value
 
 
@@ -133,8 +138,8 @@ class DirectAndApiAgreeTest(unittest.TestCase):
 
     def test_deep_stack_of_a_sampled_thread(self):
         def check():
-            worker = sampled_thread(lambda: recurse(400, lambda: spin(0.15)),
-                                    "deep")
+            worker = sampled_thread(
+                lambda: recurse(400, lambda: spin(SAMPLED_SECONDS)), "deep")
             self.assertIsNotNone(worker)
             self.assertTrue(has_path(worker, *["recurse"] * 400, "<lambda>",
                                      "spin"), max(map(len, paths(worker))))
