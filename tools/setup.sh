@@ -39,6 +39,9 @@ if ((for_tests)); then
     # tools/install_test.sh builds hosts against an installed prefix the
     # ways users do: make with pkg-config, CMake, LuaRocks.
     make pkg-config cmake luarocks
+    # tools/wheel_test.sh installs the Python wheels into fresh virtual
+    # environments; Debian's python3 needs this for `python3 -m venv`.
+    python3-venv
   )
   # Node.js and npm: the machine's own if it has them, else Debian's.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -3,15 +3,17 @@
 # threading tests (tag "threads") under TSan, the HTML viewer's unit tests
 # (Vitest) and a check that the committed viewer page is a fresh build
 # (tools/build_viewer.sh --check), then the browser tests
-# (tools/browser_test.sh), the install tests (tools/install_test.sh) and
-# each libFuzzer target for 30 s (tools/fuzz.sh). Prints a summary per run
-# and, last, `N passed, M failed` over all of them, counted from the
-# GoogleTest XML of the tests that ran, the JUnit XML of Vitest, the browser
-# and the install tests, and the exit codes of the bundle check and the
-# fuzzers. Exits non-zero if anything failed.
+# (tools/browser_test.sh), the install tests (tools/install_test.sh), the
+# Python wheels (tools/wheel_test.sh) and each libFuzzer target for 30 s
+# (tools/fuzz.sh). Prints a summary per run and, last, `N passed, M failed`
+# over all of them, counted from the GoogleTest XML of the tests that ran,
+# the JUnit XML of Vitest, the browser, install and wheel tests, and the
+# exit codes of the bundle check and the fuzzers. Exits non-zero if
+# anything failed.
 #
 #   tools/test.sh            everything
-#   tools/test.sh --quick    the plain run, the browser and install tests only
+#   tools/test.sh --quick    the plain run, the browser, install and wheel
+#                            tests only
 #   tools/test.sh --soak     also the long soaks (PYI_SOAK=1: a minute-long
 #                            thread storm instead of 3 s)
 set -uo pipefail
@@ -97,6 +99,13 @@ echo "== install: tools/install_test.sh" >&2
 tools/install_test.sh || status=1
 summaries+=("$(python3 tools/ci_summary.py \
     --junit out/test-results/install.xml --label install)")
+
+# The Python wheels: tools/build_wheels.sh, then each installed with pip
+# into a fresh virtual environment of its CPython, used and uninstalled.
+echo "== wheels: tools/wheel_test.sh" >&2
+tools/wheel_test.sh || status=1
+summaries+=("$(python3 tools/ci_summary.py \
+    --junit out/test-results/wheels.xml --label wheels)")
 
 # The shared library's ABI against the recorded v1 baseline (tests/abi/).
 echo "== abi: tools/abi_check.sh" >&2

@@ -1,6 +1,9 @@
 """libpyinstrument from Python: profile a block, print the report, save it.
 
-    PYTHONPATH=bazel-bin/bindings/python/pkg /usr/bin/python3 examples/python/demo.py
+    PYTHONPATH=bazel-bin/bindings/python/pkg python3.X examples/python/demo.py
+
+with CPython 3.11, 3.12 or 3.13 (or, with a wheel installed, without
+PYTHONPATH).
 """
 
 import os

@@ -208,7 +208,7 @@ TEST(FormatsDocTest, PythonDocstringsNameTheFormats) {
   for (const Format& format : Formats()) {
     if (format.is_renderer()) renderers.emplace_back(format.name);
   }
-  for (const char* path : {"bindings/python/_native.c",
+  for (const char* path : {"bindings/python/native/session.c",
                            "bindings/python/libpyinstrument/__init__.py"}) {
     SCOPED_TRACE(path);
     std::string text = ReadFile(path);

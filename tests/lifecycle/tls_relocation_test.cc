@@ -56,7 +56,9 @@ TEST(TickRelocationTest, TheLibraryReadsTheTickThroughItsGot) {
 INSTANTIATE_TEST_SUITE_P(
     SharedObjects, TlsRelocationTest,
     testing::Values("libpyinstrument.so",
-                    "bindings/python/_native.so",
+                    "bindings/python/_native_cp311.so",
+                    "bindings/python/_native_cp312.so",
+                    "bindings/python/_native_cp313.so",
                     "bindings/lua/pyinstrument.so"));
 
 }  // namespace

@@ -18,9 +18,13 @@ class BenchTest(unittest.TestCase):
                      "sample"):
             self.assertRegex(result.stdout, rf"\n  {mode} +[0-9.]+ ms +x[0-9.]+",
                              result.stdout)
+        # A ratio, whatever its value: a run this short on a busy machine
+        # can measure cProfile as free or cheaper than plain, making the
+        # ratios nan or negative (seen on 3.13: cProfile x0.98).
+        ratio = r"(-?[0-9.]+|nan)"
         self.assertRegex(result.stdout,
-                         r"setprofile overhead / cProfile overhead: [0-9.]+ "
-                         r"\(target < 0\.5; a no-op hook's: [0-9.]+\)")
+                         rf"setprofile overhead / cProfile overhead: {ratio} "
+                         rf"\(target < 0\.5; a no-op hook's: {ratio}\)")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@
         work()
     profiler.print()
 
-Two modes:
+CPython 3.11, 3.12 and 3.13; the package holds one extension module per
+version (_native.cpython-3XX-*.so) and the interpreter loads its own.
+
+Two modes (``modes()`` lists them):
 
 * ``"setprofile"`` (the default) hooks the calling thread with
   ``PyEval_SetProfile``, like pyinstrument: every call and return of Python
@@ -27,17 +30,15 @@ Only one interpreter is supported; use the module from the main interpreter.
 import atexit
 import os
 import sys
-import sysconfig
 import threading
 
-from . import _native
+from . import _classify, _native
+from ._classify import library_roots
 from ._native import Error, Session as NativeSession
 
-__all__ = ["Profiler", "Session", "Error", "load", "library_roots"]
+__all__ = ["Profiler", "Session", "Error", "load", "library_roots", "modes"]
 
 Session = NativeSession
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 # Sessions still running at interpreter exit are stopped before finalization
 # begins, so the timing thread never waits for a GIL that will not come back.
@@ -56,28 +57,9 @@ def _stop_all_at_exit():
 atexit.register(_stop_all_at_exit)
 
 
-def library_roots():
-    """Path prefixes of library code: the interpreter's prefixes, the
-    active virtualenv and the stdlib and site-packages directories."""
-    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix,
-                  getattr(sys, "base_exec_prefix", sys.exec_prefix),
-                  os.environ.get("VIRTUAL_ENV")]
-    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
-        try:
-            candidates.append(sysconfig.get_path(name))
-        except KeyError:
-            pass
-    roots = []
-    for path in candidates:
-        if not path:
-            continue
-        for variant in {path, os.path.realpath(path)}:
-            root = variant.rstrip(os.sep) + os.sep
-            if root != os.sep and root not in roots:
-                roots.append(root)
-    # Frozen stdlib modules ("<frozen runpy>") are library code too.
-    roots.append("<frozen ")
-    return roots
+def modes():
+    """The names of the modes Profiler(mode=...) accepts."""
+    return _native.modes()
 
 
 def load(path):
@@ -101,9 +83,10 @@ class Profiler:
 
     def __init__(self, interval=0.001, mode="setprofile", all_threads=False,
                  builtins=True, target_description=None):
-        if mode not in ("setprofile", "sample"):
+        if mode not in _native.modes():
             raise ValueError(
-                f"mode must be 'setprofile' or 'sample', not {mode!r}")
+                f"mode must be one of {', '.join(_native.modes())}, "
+                f"not {mode!r}")
         self.interval = float(interval)
         self.mode = mode
         self.all_threads = bool(all_threads)
@@ -232,23 +215,8 @@ def _option_value(value):
     return str(value)
 
 
-# The profiler's own frames (and runpy's, for `python -m libpyinstrument`)
-# are marked so that reports start at the user's code.
-def _glue_codes():
-    codes = []
-    for function in (Profiler.start, Profiler.stop, Profiler.__enter__,
-                     Profiler.__exit__, Profiler.reset):
-        codes.append(function.__code__)
-    try:
-        import runpy
-        for name in ("_run_module_as_main", "_run_code", "run_path",
-                     "run_module", "_run_module_code"):
-            function = getattr(runpy, name, None)
-            if function is not None:
-                codes.append(function.__code__)
-    except ImportError:
-        pass
-    return codes
-
-
-_native._set_glue(_PACKAGE_DIR, _glue_codes())
+# The profiler's own frames are marked so that reports start at the user's
+# code (runpy's and this package's files are marked by _classify).
+_classify.add_glue(Profiler.start.__code__, Profiler.stop.__code__,
+                   Profiler.__enter__.__code__, Profiler.__exit__.__code__,
+                   Profiler.reset.__code__)

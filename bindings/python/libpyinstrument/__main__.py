@@ -1,6 +1,7 @@
 """python3 -m libpyinstrument [options] script.py [args...]
 
-Runs a script under the profiler, like `pyinstrument script.py`, and writes a
+(or `libpyinstrument [options] script.py`, the console script an installed
+wheel provides). Runs a script under the profiler, like `pyinstrument script.py`, and writes a
 report when it ends (also when it raises: the report first, then the
 traceback, and the exit status is 1).
 """
@@ -19,9 +20,9 @@ _RENDERERS = ("text", "json", "html")
 _FORMATS = ("session", "pprof", "speedscope", "chrome", "collapsed")
 
 
-def _parser():
+def _parser(prog):
     parser = argparse.ArgumentParser(
-        prog="python3 -m libpyinstrument",
+        prog=prog,
         usage="%(prog)s [options] scriptfile [arg] ...",
         description="Profile a Python script with libpyinstrument.")
     parser.add_argument(
@@ -109,8 +110,8 @@ def _run_script(path, argv):
             sys.modules["__main__"] = saved_main
 
 
-def main(argv=None):
-    options = _parser().parse_args(argv)
+def main(argv=None, prog="python3 -m libpyinstrument"):
+    options = _parser(prog).parse_args(argv)
     script = options.script
     if not os.path.exists(script):
         print(f"libpyinstrument: no such file: {script}", file=sys.stderr)
@@ -154,6 +155,14 @@ def main(argv=None):
             tb = tb.tb_next
         traceback.print_exception(failure[0], failure[1], tb or failure[2])
     return exit_code
+
+
+def console_main():
+    """The `libpyinstrument` console script. The script pip writes calls
+    this from its own module frame, which is glue like runpy's."""
+    from . import _classify
+    _classify.add_glue(sys._getframe(1).f_code)
+    return main(prog="libpyinstrument")
 
 
 if __name__ == "__main__":
